@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// EdgeInspect: inference-only runtime for self-supervised visual anomaly detection.
+// Everything under Sources/ also compiles in Embedded Swift mode (see tools/check-embedded.sh).
+import PackageDescription
+
+// x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower).
+// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks.
+#if arch(x86_64)
+let targetCPU = Context.environment["EDGEINSPECT_TARGET_CPU"] ?? "haswell"
+let cpuSwift: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+let cpuC: [CSetting] = [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
+#else
+let cpuSwift: [SwiftSetting] = []
+let cpuC: [CSetting] = []
+#endif
+let swift = cpuSwift
+
+let package = Package(
+    name: "EdgeInspect",
+    products: [
+        .executable(name: "edge-inspect", targets: ["EdgeInspectCLI"]),
+    ],
+    targets: [
+        // C shims: the OS and C libraries, behind small typed functions.
+        .target(name: "CPlatform", cSettings: cpuC, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CImageCodecs",
+                linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+
+        // Swift modules, one per responsibility; data flows down this list.
+        .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
+        .target(name: "ModelFile", swiftSettings: swift),
+        .target(name: "Kernels", dependencies: ["CPlatform"], swiftSettings: swift),
+        .target(name: "Engine", dependencies: ["ModelFile", "Kernels"], swiftSettings: swift),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
+        .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
+        .target(name: "Inspection",
+                dependencies: ["Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
+                swiftSettings: swift),
+        .executableTarget(name: "EdgeInspectCLI",
+                          dependencies: ["Inspection", "Platform", "ModelFile", "Imaging"],
+                          swiftSettings: swift),
+
+        .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging"]),
+    ]
+)
