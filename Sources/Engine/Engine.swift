@@ -1,0 +1,160 @@
+import Kernels
+import ModelFile
+
+/// Runs a validated model graph on one normalised image: pads it to the model's size multiple,
+/// executes the compiled steps, and crops the reconstruction back.
+/// Weights are dequantised and packed at init; the graph's shapes are inferred per input size, so the
+/// caller keeps the model's mapping alive as long as the engine (Inspection.Inspector does).
+public final class Engine {
+    public enum KernelSet: Sendable {
+        case simd       // the fast kernels (default)
+        case reference  // the scalar reference kernels, for tests
+    }
+
+    public let channels: Int
+    public let sizeMultiple: Int
+    public let padMode: PadMode
+    public let kernels: KernelSet
+    private let model: ModelFile
+    private let steps: [Step]
+    private let output: Int
+    private var plan: Plan?
+
+    /// Largest input (after padding) the engine accepts, in pixels; beyond it the activations of a
+    /// typical model no longer fit a small board's memory.
+    public static let maxPixels = 16_777_216
+
+    public init(model: ModelFile, kernels: KernelSet = .simd) {
+        self.model = model
+        self.channels = model.metadata.inputChannels
+        self.sizeMultiple = model.metadata.sizeMultiple
+        self.padMode = model.metadata.padMode
+        self.kernels = kernels
+        self.steps = compile(model, keepPlainWeights: kernels == .reference)
+        self.output = model.output
+    }
+
+    /// Multiply-accumulates of all convolutions for an input of this size (after padding).
+    public func convolutionMACs(height: Int, width: Int) throws(EngineError) -> Int {
+        let plan = try self.plan(height: padded(height), width: padded(width))
+        var total = 0
+        for step in steps {
+            if case .conv(let layer) = step.kind {
+                let s = plan.shapes[step.inputs[0]]
+                total += layer.geometry(inHeight: s.height, inWidth: s.width).macs
+            }
+        }
+        return total
+    }
+
+    /// Bytes of activation memory planned for this input size.
+    public func activationBytes(height: Int, width: Int) throws(EngineError) -> Int {
+        try plan(height: padded(height), width: padded(width)).activationBytes
+    }
+
+    func padded(_ n: Int) -> Int { (n + sizeMultiple - 1) / sizeMultiple * sizeMultiple }
+
+    private func plan(height: Int, width: Int) throws(EngineError) -> Plan {
+        if let plan, plan.height == height, plan.width == width { return plan }
+        let shapes: [Shape]
+        do {
+            shapes = try model.shapes(height: height, width: width)
+        } catch {
+            throw EngineError("the model cannot run at \(width)x\(height): \(error.message)")
+        }
+        let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width)
+        plan = made
+        return made
+    }
+
+    /// input: [channels, height, width] normalised pixels; output: same shape, the reconstruction.
+    public func reconstruct(_ input: UnsafePointer<Float>, height: Int, width: Int,
+                            into result: UnsafeMutablePointer<Float>) throws(EngineError) {
+        guard height >= 1, width >= 1 else { throw EngineError("empty input (\(width)x\(height))") }
+        let (ph, pw) = (padded(height), padded(width))
+        guard ph.multipliedReportingOverflow(by: pw).partialValue <= Engine.maxPixels, ph <= 65536, pw <= 65536 else {
+            throw EngineError("input \(width)x\(height) is larger than \(Engine.maxPixels) pixels")
+        }
+        let plan = try self.plan(height: ph, width: pw)
+        padInput(input, height: height, width: width, into: plan.pointer(0), paddedHeight: ph, paddedWidth: pw)
+        for (i, step) in steps.enumerated() { execute(step, value: i + 1, plan: plan) }
+        let out = plan.pointer(output)
+        for c in 0..<channels {
+            for y in 0..<height {
+                (result + (c * height + y) * width).update(from: out + (c * ph + y) * pw, count: width)
+            }
+        }
+    }
+
+    /// Pads at the bottom and right, as the exporter's reference does.
+    private func padInput(_ input: UnsafePointer<Float>, height: Int, width: Int,
+                          into dst: UnsafeMutablePointer<Float>, paddedHeight ph: Int, paddedWidth pw: Int) {
+        for c in 0..<channels {
+            let plane = dst + c * ph * pw
+            for y in 0..<ph {
+                let row = plane + y * pw
+                if y < height || padMode == .replicate {
+                    let src = input + (c * height + min(y, height - 1)) * width
+                    row.update(from: src, count: width)
+                    row.advanced(by: width).update(repeating: padMode == .replicate ? src[width - 1] : 0,
+                                                   count: pw - width)
+                } else {
+                    row.update(repeating: 0, count: pw)
+                }
+            }
+        }
+    }
+
+    private func execute(_ step: Step, value: Int, plan: Plan) {
+        let out = plan.pointer(value)
+        let shape = plan.shapes[value]
+        let first = plan.shapes[step.inputs[0]]
+        let a = UnsafePointer(plan.pointer(step.inputs[0]))
+        switch step.kind {
+        case .conv(let layer):
+            let g = layer.geometry(inHeight: first.height, inWidth: first.width)
+            if kernels == .simd {
+                conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
+                                output: out, scratch: plan.scratch.pointer)
+            } else {
+                layer.plainWeights.withUnsafeBufferPointer { w in
+                    withOptionalPointer(layer.plainBias) { b in
+                        referenceConv2D(input: a, geometry: g, weights: w.baseAddress!, bias: b,
+                                        activation: layer.activation, output: out)
+                    }
+                }
+            }
+        case .activation(let kind):
+            out.update(from: a, count: shape.count)
+            if kernels == .simd { activation(out, count: shape.count, kind) }
+            else { referenceActivation(out, count: shape.count, kind) }
+        case .upsampleNearest(let s):
+            if kernels == .simd {
+                upsampleNearest(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+            } else {
+                referenceUpsampleNearest(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+            }
+        case .upsampleBilinear(let s):
+            if kernels == .simd {
+                upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+            } else {
+                referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+            }
+        case .concat:
+            var dst = out
+            for v in step.inputs {
+                let n = plan.shapes[v].count
+                dst.update(from: plan.pointer(v), count: n)
+                dst += n
+            }
+        case .add:
+            let b = UnsafePointer(plan.pointer(step.inputs[1]))
+            if kernels == .simd { add(a, b, into: out, count: shape.count) }
+            else { referenceAdd(a, b, into: out, count: shape.count) }
+        case .mix:
+            let x = UnsafePointer(plan.pointer(step.inputs[1])), y = UnsafePointer(plan.pointer(step.inputs[2]))
+            if kernels == .simd { mix(gate: a, x, y, into: out, count: shape.count) }
+            else { referenceMix(gate: a, x, y, into: out, count: shape.count) }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Kernels
+import ModelFile
+
+/// One graph node compiled for execution: ops resolved, weights dequantised and packed.
+struct Step {
+    enum Kind {
+        case conv(ConvLayer)
+        case activation(ActivationFunction)
+        case upsampleNearest(Int)
+        case upsampleBilinear(Int)
+        case concat
+        case add
+        case mix
+    }
+    let kind: Kind
+    let inputs: [Int]
+}
+
+/// A convolution's fixed part; the spatial size is filled in per input size.
+struct ConvLayer {
+    let conv: Conv2D
+    let activation: ActivationFunction
+    let packed: ConvWeightsOC8
+    /// The plain [out, in, kh, kw] weights and bias, kept only when running the reference kernels.
+    let plainWeights: [Float]
+    let plainBias: [Float]?
+
+    func geometry(inHeight: Int, inWidth: Int) -> ConvGeometry {
+        ConvGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels,
+                     kernelH: conv.kernelH, kernelW: conv.kernelW,
+                     strideH: conv.strideH, strideW: conv.strideW, padH: conv.padH, padW: conv.padW,
+                     dilationH: conv.dilationH, dilationW: conv.dilationW,
+                     inHeight: inHeight, inWidth: inWidth)
+    }
+}
+
+extension ActivationFunction {
+    init(_ fused: Activation, alpha: Float) {
+        switch fused {
+        case .none: self = .none
+        case .relu: self = .relu
+        case .leakyRelu: self = .leakyRelu(alpha)
+        case .silu: self = .silu
+        case .sigmoid: self = .sigmoid
+        }
+    }
+}
+
+func compile(_ model: ModelFile, keepPlainWeights: Bool) -> [Step] {
+    model.nodes.map { node in
+        let kind: Step.Kind
+        switch node.op {
+        case .conv2d(let c):
+            let w = model.floats(ofTensor: c.weight)
+            let b = c.bias.map { model.floats(ofTensor: $0) }
+            let packed = w.withUnsafeBufferPointer { wp in
+                withOptionalPointer(b) { bp in
+                    ConvWeightsOC8(weights: wp.baseAddress!, bias: bp, outChannels: c.outChannels,
+                                   inChannels: c.inChannels, kernelH: c.kernelH, kernelW: c.kernelW)
+                }
+            }
+            kind = .conv(ConvLayer(conv: c, activation: ActivationFunction(c.activation, alpha: c.alpha),
+                                   packed: packed, plainWeights: keepPlainWeights ? w : [],
+                                   plainBias: keepPlainWeights ? b : nil))
+        case .relu: kind = .activation(.relu)
+        case .leakyRelu(let alpha): kind = .activation(.leakyRelu(alpha))
+        case .silu: kind = .activation(.silu)
+        case .sigmoid: kind = .activation(.sigmoid)
+        case .upsampleNearest(let s): kind = .upsampleNearest(s)
+        case .upsampleBilinear(let s): kind = .upsampleBilinear(s)
+        case .concat: kind = .concat
+        case .add: kind = .add
+        case .mix: kind = .mix
+        }
+        return Step(kind: kind, inputs: node.inputs)
+    }
+}
+
+func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}

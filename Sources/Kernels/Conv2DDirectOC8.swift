@@ -1,0 +1,130 @@
+/// Direct convolution vectorised over 8 output channels (one SIMD8<Float> = one AVX2 register or two
+/// NEON registers), register-blocked over 4 output pixels along x. It handles every stride, padding
+/// and dilation with one code path: the input is copied once into a zero-padded scratch so the inner
+/// loop has no bounds checks, and each input pixel is broadcast against a contiguous 8-channel weight
+/// vector. A simple, general kernel; layer-specialised ones (Winograd, NCHWc) come later.
+
+/// Weights repacked for the kernel: [outChannels/8][in][kh][kw][8], zero-filled past outChannels,
+/// and the bias padded the same way.
+public final class ConvWeightsOC8 {
+    public let geometryChannels: (inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int)
+    let packed: AlignedBuffer
+    let bias: AlignedBuffer
+
+    /// weights: [out, in, kh, kw] as in PyTorch; bias: [out] or nil.
+    public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int) {
+        geometryChannels = (inChannels, outChannels, kernelH, kernelW)
+        let blocks = (outChannels + 7) / 8
+        let taps = inChannels * kernelH * kernelW
+        packed = AlignedBuffer(count: blocks * taps * 8)
+        self.bias = AlignedBuffer(count: blocks * 8)
+        for o in 0..<outChannels {
+            let (block, lane) = (o / 8, o % 8)
+            for t in 0..<taps {
+                packed.pointer[(block * taps + t) * 8 + lane] = weights[o * taps + t]
+            }
+            self.bias.pointer[o] = bias?[o] ?? 0
+        }
+    }
+}
+
+@inline(__always)
+private func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIMD8<Float> {
+    switch activation {
+    case .none: return v
+    case .relu: return v.replacing(with: 0, where: v .< 0)
+    case .leakyRelu(let alpha): return v.replacing(with: v * alpha, where: v .< 0)
+    case .silu, .sigmoid:
+        var r = v
+        for i in 0..<8 { r[i] = activate(v[i], activation) }
+        return r
+    }
+}
+
+/// Writes lane j of `v` to channel block*8+j at one output position, for the live lanes only.
+@inline(__always)
+private func store(_ v: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, planeSize: Int, lanes: Int) {
+    for j in 0..<lanes { out[j * planeSize] = v[j] }
+}
+
+/// scratch: at least `g.scratchCount` floats. output: [outChannels, outHeight, outWidth].
+public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsOC8,
+                            activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                            scratch: UnsafeMutablePointer<Float>) {
+    precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW),
+                 "packed weights do not match the convolution")
+    let (ph, pw) = (g.paddedHeight, g.paddedWidth)
+    let source: UnsafePointer<Float>
+    if g.scratchCount == 0 {
+        source = input
+    } else {
+        scratch.update(repeating: 0, count: g.scratchCount)
+        for c in 0..<g.inChannels {
+            for y in 0..<g.inHeight {
+                (scratch + (c * ph + y + g.padH) * pw + g.padW)
+                    .update(from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
+            }
+        }
+        source = UnsafePointer(scratch)
+    }
+
+    let (oh, ow) = (g.outHeight, g.outWidth)
+    let plane = oh * ow
+    let taps = g.inChannels * g.kernelH * g.kernelW
+    let (sw, dw, sh, dh) = (g.strideW, g.dilationW, g.strideH, g.dilationH)
+    let blocks = (g.outChannels + 7) / 8
+    let wideEnd = ow - ow % 4
+
+    for block in 0..<blocks {
+        let lanes = min(8, g.outChannels - block * 8)
+        let w0 = UnsafePointer(weights.packed.pointer + block * taps * 8)
+        let bias = UnsafeRawPointer(weights.bias.pointer + block * 8).loadUnaligned(as: SIMD8<Float>.self)
+        let outBlock = output + block * 8 * plane
+        for y in 0..<oh {
+            // Four output pixels at a time: four accumulators hide the FMA latency.
+            var x = 0
+            while x < wideEnd {
+                var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+                var w = w0
+                for c in 0..<g.inChannels {
+                    for ky in 0..<g.kernelH {
+                        let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
+                        for kx in 0..<g.kernelW {
+                            let wv = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                            let p = row + kx * dw
+                            a0 = a0.addingProduct(SIMD8(repeating: p[0]), wv)
+                            a1 = a1.addingProduct(SIMD8(repeating: p[sw]), wv)
+                            a2 = a2.addingProduct(SIMD8(repeating: p[2 * sw]), wv)
+                            a3 = a3.addingProduct(SIMD8(repeating: p[3 * sw]), wv)
+                            w += 8
+                        }
+                    }
+                }
+                let o = outBlock + y * ow + x
+                store(applyActivation(a0, activation), o, planeSize: plane, lanes: lanes)
+                store(applyActivation(a1, activation), o + 1, planeSize: plane, lanes: lanes)
+                store(applyActivation(a2, activation), o + 2, planeSize: plane, lanes: lanes)
+                store(applyActivation(a3, activation), o + 3, planeSize: plane, lanes: lanes)
+                x += 4
+            }
+            // The tail pixels one by one, so no load strays past the padded row.
+            while x < ow {
+                var a = bias
+                var w = w0
+                for c in 0..<g.inChannels {
+                    for ky in 0..<g.kernelH {
+                        let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
+                        for kx in 0..<g.kernelW {
+                            a = a.addingProduct(SIMD8(repeating: row[kx * dw]),
+                                                UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self))
+                            w += 8
+                        }
+                    }
+                }
+                store(applyActivation(a, activation), outBlock + y * ow + x, planeSize: plane, lanes: lanes)
+                x += 1
+            }
+        }
+    }
+}

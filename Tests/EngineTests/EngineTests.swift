@@ -1,0 +1,115 @@
+import Engine
+import Foundation
+import ModelFile
+import XCTest
+
+final class EngineTests: XCTestCase {
+    /// Every op, strided and dilated convs, a gated skip and a residual: the shape of the real model.
+    func allOpsModel(channels: Int = 1, dtype: DType = .f32) -> ModelBuilder {
+        var b = ModelBuilder(channels: channels, sizeMultiple: 4)
+        let e1 = b.conv(0, in: channels, out: 9, dtype: dtype)                       // H
+        let e2 = b.conv(e1, in: 9, out: 16, stride: 2, activation: .silu, dtype: dtype) // H/2
+        let e3 = b.conv(e2, in: 16, out: 12, stride: 2, activation: .relu)          // H/4
+        let d1 = b.conv(e3, in: 12, out: 12, pad: 2, dilation: 2, activation: .none, dtype: dtype)
+        let r = b.node(.add, [e3, d1])
+        let r2 = b.node(.leakyRelu(alpha: 0.1), [r])
+        let u1 = b.node(.upsampleBilinear(scale: 2), [r2])                          // H/2
+        let c1 = b.conv(u1, in: 12, out: 16, k: 1, pad: 0, activation: .none, bias: false)
+        let cat = b.node(.concat, [c1, e2])
+        let g = b.conv(cat, in: 32, out: 16, k: 1, pad: 0, activation: .sigmoid)
+        let m = b.node(.mix, [g, e2, c1])
+        let s = b.node(.silu, [m])
+        let u2 = b.node(.upsampleNearest(scale: 2), [s])                            // H
+        let rl = b.node(.relu, [u2])
+        let sg = b.node(.sigmoid, [rl])
+        b.conv(sg, in: 16, out: channels, activation: .none)
+        return b
+    }
+
+    func run(_ engine: Engine, _ input: [Float], _ h: Int, _ w: Int) throws -> [Float] {
+        var out = [Float](repeating: .nan, count: input.count)
+        try engine.reconstruct(input, height: h, width: w, into: &out)
+        return out
+    }
+
+    func testSIMDEngineMatchesReferenceEngineOnEveryOpAndOddSizes() throws {
+        for (channels, dtype) in [(1, DType.f32), (3, .f16), (1, .i8)] {
+            let loaded = try LoadedModel(allOpsModel(channels: channels, dtype: dtype).bytes())
+            let fast = Engine(model: loaded.model), reference = Engine(model: loaded.model, kernels: .reference)
+            var b = ModelBuilder()
+            for (h, w) in [(1, 1), (5, 7), (16, 16), (13, 30), (9, 4)] {
+                let input = b.random(channels * h * w, scale: 2)
+                let expected = try run(reference, input, h, w)
+                let actual = try run(fast, input, h, w)
+                let diff = zip(expected, actual).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                XCTAssertLessThan(diff, 1e-5, "\(channels) ch \(dtype) \(h)x\(w)")
+                XCTAssertFalse(actual.contains { $0.isNaN }, "every output pixel written")
+            }
+        }
+    }
+
+    /// A 3x3 conv on an input padded to the multiple: the engine's result equals a conv computed on a
+    /// hand-padded image, cropped. Replicate and zero padding give different borders.
+    func testPaddingToTheSizeMultipleThenCropping() throws {
+        for mode in ["replicate", "zero"] {
+            var b = ModelBuilder(sizeMultiple: 8, padMode: mode)
+            b.conv(0, in: 1, out: 1, activation: .none, bias: false)
+            let loaded = try LoadedModel(b.bytes())
+            guard case .conv2d(let conv) = loaded.model.nodes[0].op else { return XCTFail() }
+            let weights = loaded.model.floats(ofTensor: conv.weight)
+            let (h, w) = (5, 6)
+            let input = (0..<(h * w)).map { Float($0) / 10 }
+            // Hand-padded 8x8 image.
+            func padded(_ y: Int, _ x: Int) -> Float {
+                if y >= h || x >= w {
+                    return mode == "zero" ? 0 : input[min(y, h - 1) * w + min(x, w - 1)]
+                }
+                return input[y * w + x]
+            }
+            var expected = [Float](repeating: 0, count: h * w)
+            for y in 0..<h {
+                for x in 0..<w {
+                    var sum: Float = 0
+                    for ky in 0..<3 {
+                        for kx in 0..<3 {
+                            let (yy, xx) = (y + ky - 1, x + kx - 1)
+                            if yy >= 0 && xx >= 0 { sum += weights[ky * 3 + kx] * padded(yy, xx) }
+                        }
+                    }
+                    expected[y * w + x] = sum
+                }
+            }
+            let actual = try run(Engine(model: loaded.model), input, h, w)
+            for i in 0..<(h * w) { XCTAssertEqual(actual[i], expected[i], accuracy: 1e-5, "\(mode) pixel \(i)") }
+        }
+    }
+
+    func testRepeatedRunsAndSizeChangesGiveIdenticalResults() throws {
+        let loaded = try LoadedModel(allOpsModel().bytes())
+        let engine = Engine(model: loaded.model)
+        var b = ModelBuilder()
+        let a = b.random(11 * 13, scale: 1), c = b.random(20 * 8, scale: 1)
+        let first = try run(engine, a, 11, 13)
+        _ = try run(engine, c, 20, 8)
+        XCTAssertEqual(try run(engine, a, 11, 13), first)
+        XCTAssertEqual(try run(engine, a, 11, 13), first)
+    }
+
+    func testActivationMemoryIsPlannedWithReuse() throws {
+        let loaded = try LoadedModel(allOpsModel().bytes())
+        let engine = Engine(model: loaded.model)
+        let shapes = try loaded.model.shapes(height: 64, width: 64)
+        let sumOfAll = shapes.reduce(0) { $0 + $1.count } * 4
+        let planned = try engine.activationBytes(height: 64, width: 64)
+        XCTAssertLessThan(planned, sumOfAll, "buffers are shared between values that are not live together")
+        XCTAssertGreaterThan(try engine.convolutionMACs(height: 64, width: 64), 0)
+    }
+
+    func testRejectsEmptyAndOversizedInputs() throws {
+        let loaded = try LoadedModel(allOpsModel().bytes())
+        let engine = Engine(model: loaded.model)
+        var out: [Float] = [0]
+        XCTAssertThrowsError(try engine.reconstruct([0], height: 0, width: 1, into: &out))
+        XCTAssertThrowsError(try engine.reconstruct([0], height: 100_000, width: 100_000, into: &out))
+    }
+}

@@ -1,0 +1,66 @@
+import Kernels
+import XCTest
+
+final class PointwiseAndUpsampleTests: XCTestCase {
+    func testActivationsMatchReferenceIncludingTail() {
+        var rng = SeededRandom(3)
+        for count in [1, 7, 8, 9, 31, 64] {
+            let data = rng.floats(count).map { $0 * 6 }
+            for act in [ActivationFunction.none, .relu, .leakyRelu(0.1), .silu, .sigmoid] {
+                var expected = data, actual = data
+                referenceActivation(&expected, count: count, act)
+                activation(&actual, count: count, act)
+                XCTAssertEqual(expected, actual, "\(act) count \(count)")
+            }
+        }
+        var v: [Float] = [-2, 0, 3]
+        referenceActivation(&v, count: 3, .leakyRelu(0.5))
+        XCTAssertEqual(v, [-1, 0, 3])
+        var s: [Float] = [0]
+        referenceActivation(&s, count: 1, .sigmoid)
+        XCTAssertEqual(s[0], 0.5)
+    }
+
+    func testAddAndMix() {
+        var rng = SeededRandom(5)
+        for count in [3, 8, 19] {
+            let a = rng.floats(count), b = rng.floats(count), g = rng.floats(count).map { ($0 + 1) / 2 }
+            var e = [Float](repeating: 0, count: count), r = e
+            referenceAdd(a, b, into: &e, count: count)
+            add(a, b, into: &r, count: count)
+            XCTAssertEqual(e, r)
+            referenceMix(gate: g, a, b, into: &e, count: count)
+            mix(gate: g, a, b, into: &r, count: count)
+            XCTAssertLessThan(maxAbsDifference(e, r), 1e-6)
+        }
+        var out: [Float] = [0, 0]
+        mix(gate: [1, 0.25], [10, 10], [2, 2], into: &out, count: 2)
+        XCTAssertEqual(out, [10, 4])
+    }
+
+    /// PyTorch: F.interpolate([[1, 2]], scale_factor=2, mode="bilinear", align_corners=False)
+    /// gives [1, 1.25, 1.75, 2] along the row.
+    func testBilinearReferenceMatchesPyTorchValues() {
+        var out = [Float](repeating: 0, count: 2 * 4)
+        referenceUpsampleBilinear([1, 2], channels: 1, height: 1, width: 2, scale: 2, into: &out)
+        XCTAssertEqual(out, [1, 1.25, 1.75, 2, 1, 1.25, 1.75, 2])
+        var nearest = [Float](repeating: 0, count: 4 * 6)
+        referenceUpsampleNearest([1, 2, 3, 4, 5, 6], channels: 1, height: 2, width: 3, scale: 2, into: &nearest)
+        XCTAssertEqual(Array(nearest[0..<6]), [1, 1, 2, 2, 3, 3])
+        XCTAssertEqual(Array(nearest[18..<24]), [4, 4, 5, 5, 6, 6])
+    }
+
+    func testUpsamplingMatchesReference() {
+        var rng = SeededRandom(9)
+        for (c, h, w, s) in [(1, 1, 1, 2), (3, 5, 7, 2), (2, 4, 3, 3), (5, 9, 2, 4)] {
+            let input = rng.floats(c * h * w)
+            var e = [Float](repeating: 0, count: c * h * s * w * s), r = e
+            referenceUpsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &e)
+            upsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &r)
+            XCTAssertLessThan(maxAbsDifference(e, r), 1e-6, "bilinear \(c)x\(h)x\(w) x\(s)")
+            referenceUpsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &e)
+            upsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &r)
+            XCTAssertEqual(e, r, "nearest \(c)x\(h)x\(w) x\(s)")
+        }
+    }
+}

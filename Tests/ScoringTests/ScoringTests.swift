@@ -1,0 +1,64 @@
+import Scoring
+import XCTest
+
+final class ScoringTests: XCTestCase {
+    func testGaussianKernelIsNormalisedWithRadiusFourSigma() {
+        let blur = GaussianBlur(sigma: 2)
+        XCTAssertEqual(blur.radius, 8)
+        XCTAssertEqual(blur.weights.reduce(0, +), 1, accuracy: 1e-6)
+        XCTAssertEqual(blur.weights.first!, blur.weights.last!)
+        XCTAssertGreaterThan(blur.weights[8], blur.weights[7])
+        XCTAssertEqual(GaussianBlur(sigma: 0).weights, [1])
+    }
+
+    func testBlurKeepsConstantsAndSpreadsAnImpulseAsTheKernel() {
+        let (h, w) = (21, 23)
+        let blur = GaussianBlur(sigma: 1.5)
+        var out = [Float](repeating: 0, count: h * w), temp = out
+        blur.apply([Float](repeating: 0.3, count: h * w), height: h, width: w, into: &out, temp: &temp)
+        XCTAssertTrue(out.allSatisfy { abs($0 - 0.3) < 1e-6 })
+
+        var impulse = [Float](repeating: 0, count: h * w)
+        impulse[10 * w + 11] = 1
+        blur.apply(impulse, height: h, width: w, into: &out, temp: &temp)
+        let r = blur.radius
+        for dy in -r...r {
+            for dx in -r...r {
+                XCTAssertEqual(out[(10 + dy) * w + 11 + dx], blur.weights[dy + r] * blur.weights[dx + r], accuracy: 1e-7)
+            }
+        }
+        XCTAssertEqual(out.reduce(0, +), 1, accuracy: 1e-5)
+    }
+
+    /// Replicated borders: a corner impulse keeps all its mass inside the map.
+    func testBlurReplicatesBorders() {
+        let (h, w) = (9, 9)
+        var map = [Float](repeating: 0, count: h * w)
+        map[0] = 1
+        var out = map, temp = map
+        GaussianBlur(sigma: 1).apply(map, height: h, width: w, into: &out, temp: &temp)
+        let blur = GaussianBlur(sigma: 1)
+        // Taps that fall off the top-left edge read pixel 0 itself.
+        let edgeMass = blur.weights[0...blur.radius].reduce(0, +)
+        XCTAssertEqual(out[0], edgeMass * edgeMass, accuracy: 1e-6)
+    }
+
+    func testReconstructionErrorIsInPixelUnitsAndAveragedOverChannels() {
+        // Two channels, two pixels. recon is normalised: pixel = recon * std + mean.
+        let pixels: [Float] = [0.5, 1.0,   0.2, 0.0]
+        let recon: [Float] = [0.0, 0.0,   1.0, -1.0]
+        var error = [Float](repeating: 0, count: 2)
+        reconstructionError(pixels: pixels, reconstruction: recon, channels: 2, count: 2,
+                            mean: [0.5, 0.4], std: [0.25, 0.2], into: &error)
+        // pixel 0: ch0 (0.5 - 0.5)^2 = 0, ch1 (0.6 - 0.2)^2 = 0.16 -> 0.08
+        // pixel 1: ch0 (0.5 - 1.0)^2 = 0.25, ch1 (0.2 - 0.0)^2 = 0.04 -> 0.145
+        XCTAssertEqual(error[0], 0.08, accuracy: 1e-6)
+        XCTAssertEqual(error[1], 0.145, accuracy: 1e-6)
+    }
+
+    func testReductions() {
+        let map: [Float] = [0.1, 0.7, 0.3, 0.1]
+        XCTAssertEqual(reduce(map, count: 4, .max), 0.7)
+        XCTAssertEqual(reduce(map, count: 4, .mean), 0.3, accuracy: 1e-7)
+    }
+}
