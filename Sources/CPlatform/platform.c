@@ -77,6 +77,15 @@ int ei_format_general(char *buf, int len, double value, int precision) {
     return n < 0 ? 0 : (n >= len ? len - 1 : n);
 }
 
+int ei_parse_double(const char *text, double *value) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE) return 0;
+    *value = v;
+    return 1;
+}
+
 int ei_is_directory(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);

@@ -19,6 +19,13 @@ public enum Format {
         }
     }
 
+    /// Parses a decimal number; nil for anything else. (Float(String) needs a runtime hook that
+    /// Embedded Swift does not ship.)
+    public static func parseDouble(_ text: String) -> Double? {
+        var value = 0.0
+        return ei_parse_double(text, &value) == 1 ? value : nil
+    }
+
     /// A JSON string literal with quotes and escapes.
     public static func jsonString(_ s: String) -> String {
         var out = "\""

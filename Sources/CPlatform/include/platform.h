@@ -28,6 +28,9 @@ int ei_format_double(char *buf, int len, double value, int precision);
 /// printf("%.*g") into buf.
 int ei_format_general(char *buf, int len, double value, int precision);
 
+/// Parses a whole string as a decimal number (strtod, C locale); returns 1 on success.
+int ei_parse_double(const char *text, double *value);
+
 /// 1 if the path exists and is a directory, 0 otherwise.
 int ei_is_directory(const char *path);
 /// mkdir -p; returns 0 or errno.

@@ -1,0 +1,76 @@
+import Foundation
+import Imaging
+import Inspection
+import XCTest
+
+/// The exporter writes, for each shipped model, golden arrays computed by PyTorch (tools/edgeinspect/golden.py):
+/// the model-input image, the reconstruction, the raw and smoothed error maps and the score. The Swift
+/// runtime must reproduce them: fp32 models within 1e-4 max abs error; int8 models the same against a
+/// golden computed by PyTorch with the dequantised weights (so int8 storage itself adds no error on
+/// the Swift side), and within the documented bound of weights/README.md against the fp32 golden.
+final class GoldenParityTests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Golden {
+        var arrays: [String: (dims: [Int], values: [Float])] = [:]
+
+        init(contentsOf url: URL) throws {
+            let data = try Data(contentsOf: url)
+            func u32(_ at: Int) -> Int { Int(data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self) }) }
+            guard data.count >= 16, String(decoding: data.prefix(8), as: UTF8.self) == "EIGOLDEN", u32(8) == 1 else {
+                throw CocoaError(.fileReadCorruptFile)
+            }
+            var offset = 16
+            for _ in 0..<u32(12) {
+                let name = String(decoding: data[offset..<(offset + 32)].prefix { $0 != 0 }, as: UTF8.self)
+                let rank = u32(offset + 32)
+                let dims = (0..<rank).map { u32(offset + 36 + 4 * $0) }
+                offset += 52
+                let count = dims.reduce(1, *)
+                let values = data.withUnsafeBytes { raw in
+                    (0..<count).map { raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: Float.self) }
+                }
+                offset += 4 * count
+                arrays[name] = (dims, values)
+            }
+        }
+
+        subscript(_ name: String) -> [Float] { arrays[name]?.values ?? [] }
+    }
+
+    func goldenFiles() throws -> [URL] {
+        let dir = Self.repo.appendingPathComponent("weights/golden")
+        let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "golden" }.sorted { $0.path < $1.path }
+        XCTAssertFalse(files.isEmpty, "no golden files in \(dir.path)")
+        return files
+    }
+
+    /// weights/golden/NAME[.k].golden belongs to weights/NAME.eim.
+    func modelPath(for golden: URL) -> String {
+        let stem = golden.deletingPathExtension().lastPathComponent
+        let name = stem.split(separator: ".").first.map(String.init) ?? stem
+        return Self.repo.appendingPathComponent("weights/\(name).eim").path
+    }
+
+    func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    func testRuntimeReproducesPyTorchGoldens() throws {
+        for url in try goldenFiles() {
+            let golden = try Golden(contentsOf: url)
+            let inspector = try Inspector(modelPath: modelPath(for: url))
+            let dims = try XCTUnwrap(golden.arrays["image"]?.dims)
+            let image = Image(width: dims[2], height: dims[1], channels: dims[0], pixels: golden["image"])
+            let result = try inspector.inspect(modelInput: image)
+            let name = url.lastPathComponent
+            XCTAssertLessThan(maxAbs(result.reconstruction, golden["recon"]), 1e-4, "\(name): reconstruction")
+            XCTAssertLessThan(maxAbs(result.error, golden["error"]), 1e-4, "\(name): error map")
+            XCTAssertLessThan(maxAbs(result.map, golden["map"]), 1e-4, "\(name): smoothed map")
+            let score = try XCTUnwrap(golden["score"].first)
+            XCTAssertEqual(result.score, score, accuracy: max(1e-4, 1e-4 * abs(score)), "\(name): score")
+        }
+    }
+}
