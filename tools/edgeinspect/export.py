@@ -1,0 +1,175 @@
+"""Checkpoint -> model file (f32, f16 or i8 weights), calibration of the threshold, golden files."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from . import __version__, synth
+from .golden import write_golden
+from .model import AutoEncoder, ModelConfig
+from .modelfile import Meta, ModelFile, make_tensor, read, write
+from .score import Scorer, load_image
+
+# Threshold rule: the `quantile` of the held-out good scores times `margin`. A margin above 1
+# keeps good parts that are slightly worse than every calibration image from being rejected.
+DEFAULT_QUANTILE = 0.99
+DEFAULT_MARGIN = 1.1
+GOLDEN_SIZES = {"": (53, 75), ".large": (96, 128)}  # file suffix -> (height, width)
+
+
+def producer() -> str:
+    return f"edgeinspect {__version__} (torch {torch.__version__}, numpy {np.__version__})"
+
+
+def load_checkpoint(path: str) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def model_from_checkpoint(ckpt: dict) -> AutoEncoder:
+    model = AutoEncoder(ModelConfig.from_dict(ckpt["config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.eval()
+
+
+def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
+                    threshold: float | None = None) -> ModelFile:
+    """The model file of a checkpoint. Conv weights are stored as `dtype`, biases as f32."""
+    model = model_from_checkpoint(ckpt)
+    nodes, output = model.graph()
+    sd = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    tensors = []
+    for node in nodes:
+        if node.weight is not None:
+            tensors.append(make_tensor(node.weight, sd[node.weight], dtype))
+        if node.bias is not None:
+            tensors.append(make_tensor(node.bias, sd[node.bias], "f32"))
+
+    data, score = ckpt["data"], ckpt["score"]
+    cfg = model.config
+    md = {
+        "model.name": Meta.string(name or ckpt.get("name", "edgeinspect-ae")),
+        "model.producer": Meta.string(producer()),
+        "train.dataset": Meta.string(data["description"]),
+        "train.command": Meta.string(ckpt["command"]),
+        "train.licence": Meta.string(data["licence"]),
+        "train.steps": Meta.u32(ckpt["step"]),
+        "train.seed": Meta.u32(ckpt["args"]["seed"]),
+        "model.weights_dtype": Meta.string(dtype),
+        "input.channels": Meta.u32(cfg.channels),
+        "input.mean": Meta.f32s(ckpt["mean"]),
+        "input.std": Meta.f32s(ckpt["std"]),
+        "input.size_multiple": Meta.u32(cfg.size_multiple),
+        "input.pad_mode": Meta.string("replicate"),
+        "input.resize": Meta.u32s(data["resize"]),
+        "score.sigma": Meta.f32(score["sigma"]),
+        "score.reduce": Meta.string(score["reduce"]),
+        "score.scale": Meta.f32(score["scale"]),
+        "score.threshold": Meta.f32(threshold if threshold is not None else score.get("threshold", 1.0)),
+    }
+    calib = score.get("calib")
+    if calib:
+        md.update(calibration_metadata(calib["images"], calib["quantile"], calib["margin"]))
+    return ModelFile(md, nodes, output, tensors)
+
+
+def calibration_metadata(images: int, quantile: float, margin: float) -> dict[str, Meta]:
+    return {
+        "calib.method": Meta.string(
+            f"threshold = {margin:g} x quantile {quantile:g} (numpy linear) of the scores of "
+            f"{images} held-out defect-free images, scored with this file's weights"),
+        "calib.images": Meta.u32(images),
+        "calib.quantile": Meta.f32(quantile),
+        "calib.margin": Meta.f32(margin),
+    }
+
+
+def calibration_images(ckpt: dict) -> list[np.ndarray]:
+    """The held-out good images the checkpoint names, as [1, H, W] pixel arrays."""
+    data = ckpt["data"]
+    if data["kind"] == "synthetic":
+        return [synth.good_image("calib", i)[None] for i in range(data["calib_count"])]
+    missing = [p for p in data["calib_files"] if not os.path.exists(p)]
+    if missing:
+        raise SystemExit(f"calibration images are missing (e.g. {missing[0]})")
+    return [load_image(p, 1) for p in data["calib_files"]]
+
+
+def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT_QUANTILE,
+              margin: float = DEFAULT_MARGIN) -> tuple[float, list[float]]:
+    """(threshold, scores): sets score.threshold and the calib.* keys of `mf` in place."""
+    scorer = Scorer(mf)
+    scores = [scorer.score_pixels(im).score for im in images]
+    threshold = float(np.quantile(np.array(scores), quantile)) * margin
+    mf.metadata["score.threshold"] = Meta.f32(threshold)
+    mf.metadata.update(calibration_metadata(len(images), quantile, margin))
+    return threshold, scores
+
+
+def _crop_around_peak(scorer: Scorer, pixels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A height x width crop centred on the highest point of the smoothed map, so that the golden
+    input holds the defect (and its padding path is exercised when the size is odd)."""
+    res = scorer.score_pixels(pixels)
+    y, x = np.unravel_index(int(np.argmax(res.map)), res.map.shape)
+    _, h, w = res.image.shape
+    top = int(np.clip(y - height // 2, 0, h - height))
+    left = int(np.clip(x - width // 2, 0, w - width))
+    return res.image[:, top:top + height, left:left + width].copy()
+
+
+def write_goldens(mf: ModelFile, base_path: str, image_path: str) -> list[tuple[str, float]]:
+    """Golden files for crops of `image_path`: `<base>` (53x75, odd, not a multiple of 8) and
+    `<base minus .golden>.large.golden` (96x128). Returns (path, score) per file."""
+    scorer = Scorer(mf)
+    pixels = load_image(image_path, mf.meta("input.channels"))
+    stem = base_path[:-len(".golden")] if base_path.endswith(".golden") else base_path
+    written = []
+    for suffix, (h, w) in GOLDEN_SIZES.items():
+        crop = _crop_around_peak(scorer, pixels, h, w)
+        res = scorer.score_pixels(crop)
+        path = f"{stem}{suffix}.golden"
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        write_golden(path, {"image": res.image, "recon": res.recon, "error": res.error,
+                            "map": res.map, "score": np.array([res.score])})
+        written.append((path, res.score))
+    return written
+
+
+def export(args) -> None:
+    ckpt = load_checkpoint(args.checkpoint)
+    dtype = "i8" if args.int8 else args.dtype
+    mf = build_modelfile(ckpt, dtype, args.name)
+    if "threshold" not in ckpt["score"]:
+        raise SystemExit("checkpoint has no calibrated threshold (training did not finish)")
+    if dtype != "f32" and not args.keep_threshold:
+        # The reduced-precision weights score slightly differently: recalibrate on the same
+        # held-out images so that the threshold matches what this file computes.
+        calib = ckpt["score"]["calib"]
+        threshold, scores = calibrate(mf, calibration_images(ckpt), calib["quantile"], calib["margin"])
+        print(f"recalibrated for {dtype}: threshold {threshold:.6g} "
+              f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}")
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    size = write(args.out, mf)
+    print(f"wrote {args.out}: {size} bytes, {len(mf.nodes)} nodes, {len(mf.tensors)} tensors, "
+          f"weights {dtype}, threshold {mf.meta('score.threshold'):.6g}")
+    if args.golden:
+        if not args.golden_image:
+            raise SystemExit("--golden needs --golden-image")
+        for path, score in write_goldens(read(args.out), args.golden, args.golden_image):
+            print(f"wrote {path}: score {score:.6g}")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--checkpoint", required=True, help="training checkpoint (runs/<name>/last.pt)")
+    p.add_argument("--out", required=True, help="model file to write, e.g. weights/<name>.eim")
+    p.add_argument("--name", help="model.name (default: the run name)")
+    p.add_argument("--dtype", choices=["f32", "f16", "i8"], default="f32",
+                   help="storage of conv weights (biases stay f32)")
+    p.add_argument("--int8", action="store_true", help="same as --dtype i8")
+    p.add_argument("--keep-threshold", action="store_true",
+                   help="keep the f32 threshold instead of recalibrating f16/i8 exports")
+    p.add_argument("--golden", help="write golden files: this path (53x75 crop) and "
+                                    "<path without .golden>.large.golden (96x128 crop)")
+    p.add_argument("--golden-image", help="image whose crops (centred on the map's peak) are the golden inputs")

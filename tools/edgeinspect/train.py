@@ -1,0 +1,171 @@
+"""Self-supervised training: corrupted crop in, clean crop out (L2, optional gradient term)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from . import data as D
+from .export import DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images
+from .model import AutoEncoder, ModelConfig
+
+SYNTHETIC = "synthetic"
+SYNTHETIC_LICENCE = "generated procedurally by edgeinspect.synth; no third-party images"
+MAGNETIC_TILE_LICENCE = ("Magnetic Tile Defect dataset, published for research use; cite Huang, Qiu, "
+                         "Yuan: Surface defect saliency of magnetic tile, The Visual Computer 2020")
+
+
+def _data_spec(args) -> tuple[dict, list[np.ndarray]]:
+    """(description stored in the checkpoint, training pool)."""
+    if args.data == SYNTHETIC:
+        pool = D.synthetic_pool(args.synthetic_count)
+        spec = {"kind": "synthetic", "resize": [0, 0], "calib_count": args.calib_count,
+                "description": (f"synthetic woven texture (edgeinspect.synth), train split "
+                                f"seeds [{D.synth.SPLIT_SEEDS['train']}, 0..{args.synthetic_count - 1}], "
+                                f"calibration split [{D.synth.SPLIT_SEEDS['calib']}, "
+                                f"0..{args.calib_count - 1}]"),
+                "licence": SYNTHETIC_LICENCE}
+        return spec, pool
+    files = D.find_images(args.data)
+    train_files, hold = D.split_holdout(files, args.holdout, args.seed)
+    resize = [int(v) for v in args.resize]
+    pool = [D.load_gray(p, tuple(resize)) for p in tqdm(train_files, desc="loading", leave=False)]
+    licence = args.licence or (MAGNETIC_TILE_LICENCE if "magnetic" in args.data.lower() else "see dataset")
+    spec = {"kind": "folder", "resize": resize, "calib_files": [os.path.abspath(p) for p in hold],
+            "description": (f"{os.path.basename(os.path.normpath(args.data))}: {len(train_files)} "
+                            f"training images, {len(hold)} held out for calibration"),
+            "licence": licence}
+    return spec, pool
+
+
+def _lr(step: int, total: int, base: float, time_fraction: float) -> float:
+    """Linear warm-up, then cosine decay to 5 %. Progress is the larger of the step fraction and
+    the fraction of the time budget used, so a run cut short by --minutes still ends annealed."""
+    warm = min(100, total // 10)
+    if step < warm:
+        return base * (step + 1) / warm
+    progress = max((step - warm) / max(1, total - warm), time_fraction)
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def _gradient_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]  # noqa: E731
+    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]  # noqa: E731
+    return F.mse_loss(dx(pred), dx(target)) + F.mse_loss(dy(pred), dy(target))
+
+
+def _save(path: str, state: dict) -> None:
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def train(args) -> None:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    last = os.path.join(args.out, "last.pt")
+
+    spec, pool = _data_spec(args)
+    stacked = np.concatenate([p.ravel() for p in pool[:64]])
+    mean, std = float(stacked.mean()), float(max(stacked.std(), 1e-3))
+    config = ModelConfig(widths=tuple(args.widths))
+    model = AutoEncoder(config)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step = 0
+    command = "python -m edgeinspect " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.resume and os.path.exists(last):
+        ck = torch.load(last, map_location="cpu", weights_only=True)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        step, mean, std = ck["step"], ck["mean"][0], ck["std"][0]
+        command = ck["command"]
+        print(f"resumed from {last} at step {step}")
+
+    def state() -> dict:
+        return {"name": args.name or os.path.basename(os.path.normpath(args.out)),
+                "config": config.to_dict(), "model": model.state_dict(),
+                "optimizer": opt.state_dict(), "step": step,
+                "args": {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, list))},
+                "mean": [mean], "std": [std], "data": spec, "command": command,
+                "score": {"sigma": args.sigma, "reduce": args.reduce, "scale": 1.0}}
+
+    start = time.monotonic()
+    budget = args.minutes * 60 if args.minutes else math.inf
+    model.train()
+    bar = tqdm(total=args.steps, initial=step, desc="train", dynamic_ncols=True, mininterval=5)
+    smoothed = None
+    while step < args.steps and time.monotonic() - start < budget:
+        rng = np.random.default_rng([args.seed, step])  # batch depends only on (seed, step): resumable
+        dirty, clean = D.make_batch(rng, pool, args.batch, args.crop)
+        x = (torch.from_numpy(dirty) - mean) / std
+        y = (torch.from_numpy(clean) - mean) / std
+        for g in opt.param_groups:
+            g["lr"] = _lr(step, args.steps, args.lr, (time.monotonic() - start) / budget)
+        pred = model(x)
+        loss = F.mse_loss(pred, y)
+        if args.grad_weight > 0:
+            loss = loss + args.grad_weight * _gradient_loss(pred, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        smoothed = loss.item() if smoothed is None else 0.98 * smoothed + 0.02 * loss.item()
+        bar.update(1)
+        bar.set_postfix(loss=f"{smoothed:.4f}")
+        if step % args.checkpoint_every == 0:
+            _save(last, state())
+    bar.close()
+    print(f"stopped at step {step} after {(time.monotonic() - start) / 60:.1f} min, loss {smoothed}")
+
+    model.eval()
+    ck = state()
+    _save(last, ck)
+    mf = build_modelfile(ck, "f32")
+    images = calibration_images(ck)
+    threshold, scores = calibrate(mf, images, args.quantile, args.margin)
+    ck["score"].update({"threshold": threshold,
+                        "calib": {"images": len(images), "quantile": args.quantile, "margin": args.margin}})
+    _save(last, ck)
+    with open(os.path.join(args.out, "calibration.json"), "w") as f:
+        json.dump({"threshold": threshold, "quantile": args.quantile, "margin": args.margin,
+                   "scores": scores, "step": step}, f, indent=1)
+    print(f"calibration: {len(scores)} good images, scores min {min(scores):.6g} "
+          f"median {float(np.median(scores)):.6g} max {max(scores):.6g} -> threshold {threshold:.6g}")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--data", required=True,
+                   help="'synthetic', or a folder of good images (MVTec layout: <folder>/train/good)")
+    p.add_argument("--out", required=True, help="run folder, e.g. runs/<name> (checkpoints, calibration)")
+    p.add_argument("--name", help="model name (default: the run folder name)")
+    p.add_argument("--steps", type=int, default=4000, help="total optimiser steps (also the LR schedule length)")
+    p.add_argument("--minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=128, help="square crop size, a multiple of 8")
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--grad-weight", type=float, default=0.0, help="weight of the image-gradient L2 term")
+    p.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], metavar=("W1", "W2", "W3"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    p.add_argument("--resize", type=int, nargs=2, default=[0, 0], metavar=("H", "W"),
+                   help="folder data: resize every image to H x W (0 0 = native size)")
+    p.add_argument("--holdout", type=float, default=0.1, help="folder data: fraction held out for calibration")
+    p.add_argument("--licence", help="folder data: licence note for the model file")
+    p.add_argument("--synthetic-count", type=int, default=256, help="synthetic: training images generated")
+    p.add_argument("--calib-count", type=int, default=64, help="synthetic: calibration images generated")
+    p.add_argument("--sigma", type=float, default=4.0, help="score.sigma")
+    p.add_argument("--reduce", choices=["max", "mean"], default="max", help="score.reduce")
+    p.add_argument("--quantile", type=float, default=DEFAULT_QUANTILE)
+    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN)

@@ -1,0 +1,62 @@
+import hashlib
+import os
+
+import numpy as np
+
+from edgeinspect import synth
+from edgeinspect.__main__ import main
+from edgeinspect.data import corrupt
+from edgeinspect.golden import read_golden
+from edgeinspect.modelfile import read
+
+
+def test_generator_is_deterministic_and_splits_differ():
+    a = synth.good_image("train", 3)
+    assert np.array_equal(a, synth.good_image("train", 3))
+    assert not np.array_equal(a, synth.good_image("calib", 3))
+    assert a.shape == (256, 256) and 0 <= a.min() and a.max() <= 1
+    assert np.array_equal(a * 255, np.rint(a * 255))  # 8-bit quantised like a camera frame
+
+
+def test_defects_change_the_image_where_the_mask_is():
+    for kind in synth.DEFECT_KINDS:
+        img, mask = synth.defective_image("samples", 100, kind)
+        assert mask.sum() > 10, kind
+        clean, _ = synth.defective_image("samples", 100, kind)
+        assert np.array_equal(img, clean)  # deterministic
+
+
+def test_corruption_is_local_plus_noise(rng):
+    clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
+    other = synth.good_image("train", 1)[:64, :64].astype(np.float32)
+    dirty = corrupt(rng, clean, other)
+    diff = np.abs(dirty - clean)
+    assert dirty.shape == clean.shape and diff.max() > 0.05
+
+
+def test_make_samples_is_reproducible(tmp_path):
+    digests = []
+    for run in ("a", "b"):
+        main(["make-samples", "--out", str(tmp_path / run)])
+        files = sorted(f for f in os.listdir(tmp_path / run) if f.endswith(".png"))
+        assert len(files) == 8
+        digests.append([hashlib.sha256((tmp_path / run / f).read_bytes()).hexdigest() for f in files])
+    assert digests[0] == digests[1]
+
+
+def test_train_export_golden_end_to_end(tmp_path):
+    run = tmp_path / "run"
+    main(["train", "--data", "synthetic", "--out", str(run), "--steps", "3", "--batch", "2",
+          "--crop", "64", "--widths", "4", "8", "8", "--synthetic-count", "3", "--calib-count", "2"])
+    main(["make-samples", "--out", str(tmp_path / "s")])
+    out = tmp_path / "m.eim"
+    golden = tmp_path / "g" / "m.golden"
+    main(["export", "--checkpoint", str(run / "last.pt"), "--out", str(out), "--int8",
+          "--golden", str(golden), "--golden-image", str(tmp_path / "s" / "defect-spot.png")])
+    mf = read(str(out))
+    assert mf.meta("score.threshold") > 0 and mf.meta("calib.images") == 2
+    g = read_golden(str(golden))
+    assert g["image"].shape == (1, 53, 75) and g["map"].shape == (53, 75)
+    assert g["recon"].shape == (1, 53, 75) and g["score"].shape == (1,)
+    assert np.isclose(g["score"][0], g["map"].max(), rtol=1e-6)
+    assert read_golden(str(tmp_path / "g" / "m.large.golden"))["image"].shape == (1, 96, 128)
