@@ -40,10 +40,10 @@ let package = Package(
                           dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Imaging"],
                           swiftSettings: swift),
 
-        .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"]),
+        .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging"]),
     ]

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job on the shipped model and sample images: build edge-inspect (release) and score
+# samples/*.png with weights/synthetic-texture.eim, writing heatmaps to out/demo/.
+# Exit code is edge-inspect's: 1 because the samples include defective parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+swift build -c release --product edge-inspect > .build-demo.log 2>&1 || { cat .build-demo.log >&2; exit 2; }
+bin=$(swift build -c release --show-bin-path)/edge-inspect
+model=${MODEL:-weights/synthetic-texture.eim}
+"$bin" info "$model" | head -6
+echo
+set +e
+"$bin" score --model "$model" --out-dir out/demo samples/*.png
+code=$?
+set -e
+echo
+echo "heatmaps: out/demo/*.heatmap.png   (exit code $code: 0 all good, 1 anomaly found, 2 error)"
+exit $code

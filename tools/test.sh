@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every test: Swift unit, parity and broken-file tests; the Embedded-mode build; a short libFuzzer
+# run on the model loader; the Python tools' tests, including CLI-vs-PyTorch verdict parity on the
+# shipped samples. Installs what it needs first. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$1" $(( $(date +%s) - start )); }
+# Runs a command, hiding per-file progress and per-test "passed" lines, keeping its exit code.
+quiet() {
+    local log code=0
+    log=$(mktemp)
+    "$@" >"$log" 2>&1 || code=$?
+    grep -Ev "^\[[0-9]+/[0-9]+\]|^Test Case '.*' (started|passed)|^Test Suite '.*' (started|passed)" "$log" || true
+    rm -f "$log"
+    return "$code"
+}
+
+step "dependencies"
+tools/install-deps.sh
+tools/setup-venv.sh
+
+step "swift build + test"
+quiet swift build --build-tests
+quiet swift test --skip-build
+
+step "release build of edge-inspect"
+quiet swift build -c release --product edge-inspect
+export EDGE_INSPECT_BIN="$(swift build -c release --show-bin-path)/edge-inspect"
+
+step "Embedded Swift build of everything under Sources/"
+export EDGE_INSPECT_EMBEDDED_BIN="$PWD/$(tools/check-embedded.sh | tail -1)"
+
+step "fuzz the model loader (${FUZZ_SECONDS:=30}s)"
+FUZZ_SECONDS=$FUZZ_SECONDS tools/fuzz-modelfile.sh
+
+step "python tools tests"
+(cd tools && .venv/bin/python -m pytest -q tests)
+
+step "done in $(( $(date +%s) - start ))s"
