@@ -131,24 +131,29 @@ def corruption_fill(rng: np.random.Generator, img: np.ndarray, other: np.ndarray
     return np.roll(img, tuple(rng.integers(3, size - 3, 2)), axis=(0, 1))
 
 
-def corrupt(rng: np.random.Generator, clean: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """1-3 soft blobs filled with foreign structure, then light Gaussian noise on everything."""
+def corrupt(rng: np.random.Generator, clean: np.ndarray,
+            other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(corrupted, mask): 1-3 soft blobs filled with foreign structure, then light Gaussian noise
+    on everything. The mask (max of the blob masks) lets the loss weight the repaired regions."""
     img = clean.copy()
+    mask = np.zeros_like(clean)
     for _ in range(int(rng.integers(1, 4))):
         m = blob_mask(rng, clean.shape[0])
         img = img * (1 - m) + corruption_fill(rng, img, other) * m
+        mask = np.maximum(mask, m)
     img = img + rng.normal(0, rng.uniform(0, 0.015), img.shape).astype(np.float32)
-    return np.clip(img, 0, 1).astype(np.float32)
+    return np.clip(img, 0, 1).astype(np.float32), mask
 
 
 def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, crop: int,
-               flips: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(corrupted, clean) as [B, 1, crop, crop] float32 pixel arrays."""
+               flips: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(corrupted, clean, corruption mask) as [B, 1, crop, crop] float32 arrays."""
     clean = np.empty((batch, 1, crop, crop), np.float32)
     dirty = np.empty_like(clean)
+    mask = np.empty_like(clean)
     for i in range(batch):
         a = random_crop(rng, pool[int(rng.integers(len(pool)))], crop, flips)
         b = random_crop(rng, pool[int(rng.integers(len(pool)))], crop, flips)
         clean[i, 0] = a
-        dirty[i, 0] = corrupt(rng, a, b)
-    return dirty, clean
+        dirty[i, 0], mask[i, 0] = corrupt(rng, a, b)
+    return dirty, clean, mask

@@ -106,13 +106,16 @@ def train(args) -> None:
     smoothed = None
     while step < args.steps and time.monotonic() - start < budget:
         rng = np.random.default_rng([args.seed, step])  # batch depends only on (seed, step): resumable
-        dirty, clean = D.make_batch(rng, pool, args.batch, args.crop)
+        dirty, clean, mask = D.make_batch(rng, pool, args.batch, args.crop)
         x = (torch.from_numpy(dirty) - mean) / std
         y = (torch.from_numpy(clean) - mean) / std
         for g in opt.param_groups:
             g["lr"] = _lr(step, args.steps, args.lr, (time.monotonic() - start) / budget)
         pred = model(x)
-        loss = F.mse_loss(pred, y)
+        # Squared error, weighted up inside the corrupted blobs: there the network must repair,
+        # everywhere else copying would do, and an unweighted loss mostly teaches copying.
+        weight = 1.0 + args.mask_weight * torch.from_numpy(mask)
+        loss = (weight * (pred - y) ** 2).mean() / weight.mean()
         if args.grad_weight > 0:
             loss = loss + args.grad_weight * _gradient_loss(pred, y)
         opt.zero_grad(set_to_none=True)
@@ -153,6 +156,8 @@ def add_arguments(p) -> None:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=128, help="square crop size, a multiple of 8")
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--mask-weight", type=float, default=5.0,
+                   help="extra loss weight inside the corrupted regions (0: plain L2)")
     p.add_argument("--grad-weight", type=float, default=0.0, help="weight of the image-gradient L2 term")
     p.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], metavar=("W1", "W2", "W3"))
     p.add_argument("--seed", type=int, default=0)

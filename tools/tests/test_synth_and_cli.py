@@ -29,9 +29,13 @@ def test_defects_change_the_image_where_the_mask_is():
 def test_corruption_is_local_plus_noise(rng):
     clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
     other = synth.good_image("train", 1)[:64, :64].astype(np.float32)
-    dirty = corrupt(rng, clean, other)
+    dirty, mask = corrupt(rng, clean, other)
     diff = np.abs(dirty - clean)
-    assert dirty.shape == clean.shape and diff.max() > 0.05
+    assert dirty.shape == clean.shape and mask.shape == clean.shape
+    assert 0 <= mask.min() and mask.max() <= 1 and mask.max() > 0.5
+    # Outside the blobs only the light noise differs; inside, the change is structural.
+    assert diff[mask == 0].max() < 0.1
+    assert diff[mask > 0.9].mean() > diff[mask == 0].mean()
 
 
 def test_make_samples_is_reproducible(tmp_path):
