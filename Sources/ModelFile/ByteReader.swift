@@ -59,10 +59,21 @@ struct ByteReader {
     }
 }
 
-/// Little-endian load at an offset the caller has already bounds-checked (validated payloads).
+/// Little-endian loads at offsets the caller has already bounds-checked (validated payloads).
+/// Concrete rather than generic so that they are fast without whole-module optimisation too.
 @inline(__always)
-func loadLE<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ offset: Int, as type: T.Type) -> T {
-    T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+func loadU16LE(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt16 {
+    UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+}
+
+@inline(__always)
+func loadU32LE(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> UInt32 {
+    UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+}
+
+@inline(__always)
+func loadF32LE(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Float {
+    Float(bitPattern: loadU32LE(bytes, offset))
 }
 
 /// `0x` and eight hex digits, the usual way to show a CRC.

@@ -8,14 +8,14 @@ extension ModelFile {
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             switch t.dtype {
             case .f32:
-                for i in 0..<count { out[i] = Float(bitPattern: loadLE(bytes, t.offset + 4 * i, as: UInt32.self)) }
+                for i in 0..<count { out[i] = loadF32LE(bytes, t.offset + 4 * i) }
             case .f16:
-                for i in 0..<count { out[i] = floatFromHalfBits(loadLE(bytes, t.offset + 2 * i, as: UInt16.self)) }
+                for i in 0..<count { out[i] = floatFromHalfBits(loadU16LE(bytes, t.offset + 2 * i)) }
             case .i8:
                 // Scales are per output channel (dims[0]); each channel is a contiguous run.
                 let perChannel = t.scaleCount > 0 ? count / t.scaleCount : 0
                 for o in 0..<t.scaleCount {
-                    let scale = Float(bitPattern: loadLE(bytes, t.scaleOffset + 4 * o, as: UInt32.self))
+                    let scale = loadF32LE(bytes, t.scaleOffset + 4 * o)
                     let base = o * perChannel
                     for i in base..<(base + perChannel) {
                         out[i] = scale * Float(Int8(bitPattern: bytes[t.offset + i]))

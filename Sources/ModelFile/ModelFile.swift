@@ -50,7 +50,7 @@ public struct ModelFile {
         let payloads = tensors.indices.map { index in
             let t = tensors[index]
             let data = Array(UnsafeRawBufferPointer(rebasing: bytes[t.offset..<(t.offset + t.byteSize)]))
-            let scales = (0..<t.scaleCount).map { Float(bitPattern: loadLE(bytes, t.scaleOffset + 4 * $0, as: UInt32.self)) }
+            let scales = (0..<t.scaleCount).map { loadF32LE(bytes, t.scaleOffset + 4 * $0) }
             return TensorPayload(name: t.name, dtype: t.dtype, shape: t.shape, data: data, scales: scales)
         }
         return ModelFile.serialize(metadata: metadata.entries, nodes: nodes, output: output, tensors: payloads)

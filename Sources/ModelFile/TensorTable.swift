@@ -101,11 +101,11 @@ enum TensorTable {
         switch t.dtype {
         case .f32:
             for i in 0..<count {
-                let value = Float(bitPattern: loadLE(bytes, t.offset + 4 * i, as: UInt32.self))
+                let value = loadF32LE(bytes, t.offset + 4 * i)
                 guard value.isFinite else { throw ModelFileError(.badTensor, "\(label): element \(i) is \(value); f32 weights must be finite") }
             }
         case .f16:
-            for i in 0..<count where loadLE(bytes, t.offset + 2 * i, as: UInt16.self) & 0x7C00 == 0x7C00 {
+            for i in 0..<count where loadU16LE(bytes, t.offset + 2 * i) & 0x7C00 == 0x7C00 {
                 throw ModelFileError(.badTensor, "\(label): element \(i) is infinite or NaN; f16 weights must be finite")
             }
         case .i8:
@@ -113,7 +113,7 @@ enum TensorTable {
                 throw ModelFileError(.badTensor, "\(label): element \(i) is -128; i8 weights must be in -127...127")
             }
             for o in 0..<t.scaleCount {
-                let scale = Float(bitPattern: loadLE(bytes, t.scaleOffset + 4 * o, as: UInt32.self))
+                let scale = loadF32LE(bytes, t.scaleOffset + 4 * o)
                 guard scale.isFinite && scale > 0 else {
                     throw ModelFileError(.badTensor, "\(label): scale \(o) is \(scale); scales must be finite and > 0")
                 }

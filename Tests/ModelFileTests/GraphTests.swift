@@ -151,6 +151,10 @@ final class GraphTests: XCTestCase {
         spec.output = 8
         spec.tensors = Array(spec.tensors[0..<6])
         assertRejected(spec.bytes, .shapeMismatch, "graph output (value 8) has shape 4×32×32 but the input is 1×32×32")
+        // Right channel count, wrong size: a strided last conv halves the reconstruction.
+        var tiny = Samples.tiny()
+        tiny.updateConv(1) { $0.strideH = 2 }
+        assertRejected(tiny.bytes, .shapeMismatch, "graph output (value 2) has shape 1×16×32 but the input is 1×32×32")
     }
 
     func testUnusedNode() {

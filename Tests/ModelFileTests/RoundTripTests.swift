@@ -133,6 +133,29 @@ final class RoundTripTests: XCTestCase {
                        [UInt8]([1, 2, 9, 9, 9, 9, 0]).withUnsafeBytes { crc32($0) })
     }
 
+    /// The table-driven CRC against the bit-at-a-time definition, for every length up to 200 (so every
+    /// tail the 8-byte loop leaves) and skip ranges anywhere.
+    func testCRC32MatchesBitwiseDefinition() {
+        func reference(_ bytes: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                c ^= UInt32(byte)
+                for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return ~c
+        }
+        var rng = TestRandom(seed: 3)
+        let data = (0..<200).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for n in 0...200 {
+            let prefix = Array(data[0..<n])
+            XCTAssertEqual(prefix.withUnsafeBytes { crc32($0) }, reference(prefix), "length \(n)")
+            let lo = n / 3, hi = min(n, lo + 4)
+            var zeroed = prefix
+            for i in lo..<hi { zeroed[i] = 0 }
+            XCTAssertEqual(prefix.withUnsafeBytes { crc32($0, skipping: lo..<hi) }, reference(zeroed), "length \(n)")
+        }
+    }
+
     func testMetadataInitValidatesEditedEntries() throws {
         var entries = Samples.metadata()
         XCTAssertEqual(try Metadata(entries: entries).threshold, 1.5)
