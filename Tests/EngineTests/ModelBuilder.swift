@@ -81,14 +81,14 @@ struct ModelBuilder {
     }
 }
 
-/// Parses bytes into a ModelFile whose buffer stays alive for the test.
-final class LoadedModel {
-    let storage: UnsafeMutableRawBufferPointer
+/// Parses bytes into a ModelFile. ModelFile does not own its bytes (in the product they are an mmap
+/// the Inspector keeps open), and the optimiser may end a local's lifetime at its last use, so test
+/// models are copied into storage that lives as long as the test process: a few KB each.
+struct LoadedModel {
     let model: ModelFile
     init(_ bytes: [UInt8]) throws {
-        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
-        storage.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
         model = try ModelFile(parsing: UnsafeRawBufferPointer(storage))
     }
-    deinit { storage.deallocate() }
 }

@@ -1,0 +1,145 @@
+import Foundation
+import Imaging
+import XCTest
+
+/// Runs the built `edge-inspect` (SwiftPM builds it beside the test bundle) as a user would:
+/// exit codes, stdout lines, stderr messages, files written.
+final class CLITests: XCTestCase {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let model = repo.appendingPathComponent("weights/synthetic-texture.eim").path
+    static let samples = repo.appendingPathComponent("samples")
+
+    var binary: URL {
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("edge-inspect")
+    }
+
+    struct Run { var code: Int32; var out: String; var err: String }
+
+    func run(_ args: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(code: process.terminationStatus, out: String(decoding: outData, as: UTF8.self),
+                   err: String(decoding: errData, as: UTF8.self))
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edge-inspect-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func sample(_ name: String) -> String { Self.samples.appendingPathComponent(name).path }
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("edge-inspect not built beside the tests at \(binary.path); run `swift build` first")
+        }
+    }
+
+    func testHelpOnEveryCommand() throws {
+        for args in [["--help"], ["help"], ["score", "--help"], ["info", "--help"], ["help", "score"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 0, "\(args)")
+            XCTAssertTrue(r.out.contains("Usage"), "\(args): \(r.out)")
+        }
+    }
+
+    func testGoodSamplesPassAndDefectsAreFlaggedWithDistinctExitCodes() throws {
+        let dir = try temporaryDirectory()
+        let good = try run(["score", "--model", Self.model, "--out-dir", dir.path, sample("good-1.png"), sample("good-2.png")])
+        XCTAssertEqual(good.code, 0, good.out + good.err)
+        XCTAssertEqual(good.out.split(separator: "\n").filter { $0.contains(" OK ") }.count, 2, good.out)
+
+        let mixed = try run(["score", "--model", Self.model, "--out-dir", dir.path, sample("good-3.png"), sample("defect-scratch.png")])
+        XCTAssertEqual(mixed.code, 1, mixed.out + mixed.err)
+        XCTAssertTrue(mixed.out.contains("defect-scratch.png: score"), mixed.out)
+        XCTAssertTrue(mixed.out.split(separator: "\n").last!.contains("ANOMALY"), mixed.out)
+    }
+
+    func testJSONLinesHeatmapAndRawMap() throws {
+        let dir = try temporaryDirectory()
+        let r = try run(["score", "--model", Self.model, "--json", "--raw-map", "--out-dir", dir.path, sample("defect-spot.png")])
+        XCTAssertEqual(r.code, 1, r.err)
+        let line = try XCTUnwrap(r.out.split(separator: "\n").first)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(object["anomalous"] as? Bool, true)
+        let score = try XCTUnwrap(object["score"] as? Double)
+        let threshold = try XCTUnwrap(object["threshold"] as? Double)
+        XCTAssertGreaterThan(score, threshold)
+
+        let source = try ImageIO.load(path: sample("defect-spot.png"))
+        let heatmap = try ImageIO.load(path: try XCTUnwrap(object["heatmap"] as? String))
+        XCTAssertEqual([heatmap.width, heatmap.height, heatmap.channels], [source.width, source.height, 3])
+
+        // The 16-bit map times map_scale gives back the anomaly map; its peak is stored as 65535.
+        let map = try ImageIO.load(path: try XCTUnwrap(object["map"] as? String))
+        XCTAssertEqual(map.channels, 1)
+        let mapScale = try XCTUnwrap(object["map_scale"] as? Double)
+        XCTAssertGreaterThan(mapScale, 0)
+        XCTAssertEqual(Double(map.pixels.max()!), 1, accuracy: 1.0 / 255, "the map peak is stored at full scale")
+    }
+
+    func testThresholdOverride() throws {
+        let dir = try temporaryDirectory()
+        let r = try run(["score", "--model", Self.model, "--threshold", "1000", "--no-heatmap", "--out-dir", dir.path, sample("defect-scratch.png")])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("threshold 1000.0000 OK"), r.out)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "--no-heatmap writes nothing")
+    }
+
+    func testUnreadableImageIsOneClearLineAndTheOthersAreStillScored() throws {
+        let dir = try temporaryDirectory()
+        let notAnImage = dir.appendingPathComponent("notes.png")
+        try Data("hello".utf8).write(to: notAnImage)
+        let r = try run(["score", "--model", Self.model, "--out-dir", dir.path,
+                         dir.appendingPathComponent("missing.jpg").path, notAnImage.path, sample("good-1.png")])
+        XCTAssertEqual(r.code, 2)
+        let errors = r.err.split(separator: "\n")
+        XCTAssertEqual(errors.count, 2, r.err)
+        XCTAssertTrue(errors[0].contains("missing.jpg"), r.err)
+        XCTAssertTrue(errors[1].contains("notes.png"), r.err)
+        XCTAssertTrue(r.out.contains("good-1.png: score"), "the readable image is still scored")
+    }
+
+    func testBrokenModelIsOneClearLine() throws {
+        let dir = try temporaryDirectory()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: Self.model))
+        bytes[bytes.count / 2] ^= 0x40
+        let broken = dir.appendingPathComponent("broken.eim")
+        try bytes.write(to: broken)
+        for args in [["score", "--model", broken.path, sample("good-1.png")], ["info", broken.path],
+                     ["score", "--model", dir.appendingPathComponent("none.eim").path, sample("good-1.png")]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
+            XCTAssertTrue(r.err.contains(args.contains("info") ? broken.lastPathComponent : (args[2] as NSString).lastPathComponent), r.err)
+        }
+        XCTAssertTrue(try run(["info", broken.path]).err.contains("checksum"))
+    }
+
+    func testUsageErrors() throws {
+        for args in [["score", sample("good-1.png")], ["score", "--model", Self.model], ["score", "--bogus"],
+                     ["score", "--model", Self.model, "--threshold", "abc", sample("good-1.png")], ["frobnicate"], ["info"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertFalse(r.err.isEmpty, "\(args)")
+        }
+    }
+
+    func testInfoDescribesTheModel() throws {
+        let r = try run(["info", Self.model])
+        XCTAssertEqual(r.code, 0, r.err)
+        for text in ["model", "conv2d", "mix", "threshold", "GMAC", "parameters"] {
+            XCTAssertTrue(r.out.contains(text), "info lacks '\(text)':\n\(r.out)")
+        }
+    }
+}
