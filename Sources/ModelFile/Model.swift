@@ -55,20 +55,8 @@ public enum Op: Equatable, Sendable {
     case add
     case mix                          // inputs: gate, a, b -> gate*a + (1-gate)*b
 
-    public var name: String {
-        switch self {
-        case .conv2d: return "conv2d"
-        case .relu: return "relu"
-        case .leakyRelu: return "leaky_relu"
-        case .silu: return "silu"
-        case .sigmoid: return "sigmoid"
-        case .upsampleNearest: return "upsample_nearest"
-        case .upsampleBilinear: return "upsample_bilinear"
-        case .concat: return "concat"
-        case .add: return "add"
-        case .mix: return "mix"
-        }
-    }
+    /// The op's name in docs/model-format.md, e.g. "upsample_bilinear".
+    public var name: String { code.name }
 }
 
 /// A node reads values by number: 0 is the graph input, k is the output of node k-1.
