@@ -9,8 +9,13 @@ final class CLITests: XCTestCase {
     static let model = repo.appendingPathComponent("weights/synthetic-texture.eim").path
     static let samples = repo.appendingPathComponent("samples")
 
+    /// SwiftPM builds the executable into the same folder as the test bundle (on Linux,
+    /// Bundle.main is that folder; on macOS, the bundle inside it).
     var binary: URL {
-        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("edge-inspect")
+        let here = Bundle.main.bundleURL
+        let candidates = [here.appendingPathComponent("edge-inspect"),
+                          here.deletingLastPathComponent().appendingPathComponent("edge-inspect")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
     struct Run { var code: Int32; var out: String; var err: String }
@@ -41,7 +46,9 @@ final class CLITests: XCTestCase {
 
     override func setUpWithError() throws {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw XCTSkip("edge-inspect not built beside the tests at \(binary.path); run `swift build` first")
+            // `swift build --build-tests` always builds it; its absence is a broken build, not a skip.
+            XCTFail("edge-inspect is not built beside the tests at \(binary.path)")
+            throw CocoaError(.fileNoSuchFile)
         }
     }
 
