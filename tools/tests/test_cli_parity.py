@@ -1,0 +1,78 @@
+"""The shipped Swift runtime against the PyTorch reference, through the CLI a user runs.
+
+tools/test.sh builds `edge-inspect` and exports EDGE_INSPECT_BIN (and EDGE_INSPECT_EMBEDDED_BIN for the
+Embedded Swift build); run standalone, these tests look for a release build in .build/ and skip
+with a message naming the build command when there is none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from edgeinspect.modelfile import read
+from edgeinspect.score import Scorer
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = sorted((REPO / "samples").glob("*.png"))
+MODELS = sorted((REPO / "weights").glob("*.eim"))
+
+
+def binary(variable: str, fallback: Path) -> Path:
+    path = Path(os.environ.get(variable, fallback))
+    if not path.is_file():
+        pytest.skip(f"{path} not built: run `swift build -c release` (or tools/test.sh, which sets {variable})")
+    return path
+
+
+def cli_scores(exe: Path, model: Path, images: list[Path], tmp_path: Path) -> dict[str, dict]:
+    proc = subprocess.run([str(exe), "score", "--model", str(model), "--json", "--no-heatmap",
+                           *map(str, images)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == len(images)
+    expected_code = 1 if any(r["anomalous"] for r in lines) else 0
+    assert proc.returncode == expected_code, "exit code 1 exactly when some image is anomalous"
+    return {Path(r["image"]).name: r for r in lines}
+
+
+def test_samples_and_models_are_shipped():
+    assert len(SAMPLES) >= 8 and len(MODELS) >= 2
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda p: p.name)
+def test_cli_scores_and_verdicts_match_pytorch(model, tmp_path):
+    exe = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
+    swift = cli_scores(exe, model, SAMPLES, tmp_path)
+    scorer = Scorer(read(str(model)))
+    for image in SAMPLES:
+        reference = scorer.score_file(str(image))
+        got = swift[image.name]
+        assert got["threshold"] == pytest.approx(scorer.threshold, rel=1e-6)
+        assert got["score"] == pytest.approx(reference.score, rel=1e-4, abs=1e-6), image.name
+        assert got["anomalous"] == (reference.score > scorer.threshold), image.name
+
+
+def test_shipped_samples_get_the_expected_verdicts(tmp_path):
+    exe = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
+    for model in MODELS:
+        if not model.name.startswith("synthetic-texture"):
+            continue
+        swift = cli_scores(exe, model, SAMPLES, tmp_path)
+        for name, result in swift.items():
+            assert result["anomalous"] == name.startswith("defect-"), f"{model.name}: {name}"
+
+
+def test_embedded_build_scores_like_the_host_build(tmp_path):
+    host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
+    embedded = binary("EDGE_INSPECT_EMBEDDED_BIN", REPO / ".build-embedded/edge-inspect")
+    for model in MODELS:
+        a = cli_scores(host, model, SAMPLES, tmp_path)
+        b = cli_scores(embedded, model, SAMPLES, tmp_path)
+        for name in a:
+            assert b[name]["score"] == pytest.approx(a[name]["score"], rel=1e-5), name
+            assert b[name]["anomalous"] == a[name]["anomalous"], name
