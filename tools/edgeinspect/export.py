@@ -140,15 +140,21 @@ def write_goldens(mf: ModelFile, base_path: str, image_path: str) -> list[tuple[
 def export(args) -> None:
     ckpt = load_checkpoint(args.checkpoint)
     dtype = "i8" if args.int8 else args.dtype
-    mf = build_modelfile(ckpt, dtype, args.name)
     if "threshold" not in ckpt["score"]:
         raise SystemExit("checkpoint has no calibrated threshold (training did not finish)")
-    if dtype != "f32" and not args.keep_threshold:
-        # The reduced-precision weights score slightly differently: recalibrate on the same
-        # held-out images so that the threshold matches what this file computes.
+    overridden = False
+    for key in ("sigma", "reduce"):
+        value = getattr(args, key)
+        if value is not None and value != ckpt["score"][key]:
+            ckpt["score"][key] = value
+            overridden = True
+    mf = build_modelfile(ckpt, dtype, args.name)
+    if overridden or (dtype != "f32" and not args.keep_threshold):
+        # Another scoring rule, or reduced-precision weights that score slightly differently:
+        # recalibrate on the same held-out images so the threshold matches what this file computes.
         calib = ckpt["score"]["calib"]
         threshold, scores = calibrate(mf, calibration_images(ckpt), calib["quantile"], calib["margin"])
-        print(f"recalibrated for {dtype}: threshold {threshold:.6g} "
+        print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}): threshold {threshold:.6g} "
               f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     size = write(args.out, mf)
@@ -170,6 +176,8 @@ def add_arguments(p) -> None:
     p.add_argument("--int8", action="store_true", help="same as --dtype i8")
     p.add_argument("--keep-threshold", action="store_true",
                    help="keep the f32 threshold instead of recalibrating f16/i8 exports")
+    p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")
+    p.add_argument("--reduce", choices=["max", "mean"], help="override score.reduce (recalibrates)")
     p.add_argument("--golden", help="write golden files: this path (53x75 crop) and "
                                     "<path without .golden>.large.golden (96x128 crop)")
     p.add_argument("--golden-image", help="image whose crops (centred on the map's peak) are the golden inputs")

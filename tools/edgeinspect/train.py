@@ -76,7 +76,8 @@ def train(args) -> None:
     last = os.path.join(args.out, "last.pt")
 
     spec, pool = _data_spec(args)
-    stacked = np.concatenate([p.ravel() for p in pool[:64]])
+    # Every image contributes (folders are sorted by lighting, so the first few are not typical).
+    stacked = np.concatenate([p[::4, ::4].ravel() for p in pool])
     mean, std = float(stacked.mean()), float(max(stacked.std(), 1e-3))
     config = ModelConfig(widths=tuple(args.widths))
     model = AutoEncoder(config)
@@ -88,7 +89,8 @@ def train(args) -> None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         step, mean, std = ck["step"], ck["mean"][0], ck["std"][0]
-        command = ck["command"]
+        # Provenance: the original command, then every command that continued it.
+        command = f"{ck['command']} ; resumed at step {step}: {command}"
         print(f"resumed from {last} at step {step}")
 
     def state() -> dict:
