@@ -26,14 +26,21 @@ tools/setup-venv.sh
 swift_test=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 step "swift build (release) + swift test"
 quiet swift build "${swift_test[@]}" --build-tests
-quiet swift test "${swift_test[@]}" --skip-build
+quiet swift test "${swift_test[@]}" --skip-build --disable-swift-testing   # XCTest only
 export EDGE_INSPECT_BIN="$(swift build "${swift_test[@]}" --show-bin-path)/edge-inspect"
 
 step "Embedded Swift build of everything under Sources/"
 export EDGE_INSPECT_EMBEDDED_BIN="$PWD/$(tools/check-embedded.sh | tail -1)"
 
 step "fuzz the model loader (${FUZZ_SECONDS:=30}s)"
-FUZZ_SECONDS=$FUZZ_SECONDS tools/fuzz-modelfile.sh
+# Only the summary on success; the whole log (crash input, stack) on failure.
+fuzz_log=$(mktemp)
+if FUZZ_SECONDS=$FUZZ_SECONDS tools/fuzz-modelfile.sh >"$fuzz_log" 2>&1; then
+    grep -E "^Done|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)" "$fuzz_log"
+else
+    cat "$fuzz_log"; rm -f "$fuzz_log"; exit 1
+fi
+rm -f "$fuzz_log"
 
 step "python tools tests"
 (cd tools && .venv/bin/python -m pytest -q tests)
