@@ -8,7 +8,9 @@ tools/install-deps.sh
 swift build -c release --product edge-inspect > .build-demo.log 2>&1 || { cat .build-demo.log >&2; exit 2; }
 bin=$(swift build -c release --show-bin-path)/edge-inspect
 model=${MODEL:-weights/synthetic-texture.eim}
-"$bin" info "$model" | head -6
+mkdir -p out/demo
+"$bin" info "$model" > out/demo/model-info.txt    # full description; the head is the summary
+head -4 out/demo/model-info.txt
 echo
 set +e
 "$bin" score --model "$model" --out-dir out/demo samples/*.png
