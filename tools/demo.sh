@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the shipped model and sample images: build edge-inspect (release) and score
 # samples/*.png with weights/synthetic-texture.eim, writing heatmaps to out/demo/.
-# Exit code is edge-inspect's: 1 because the samples include defective parts.
+# Exits 0 when the demo ran as intended (edge-inspect itself exits 1 here: the samples include
+# defective parts), 2 on an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
@@ -17,5 +18,5 @@ set +e
 code=$?
 set -e
 echo
-echo "heatmaps: out/demo/*.heatmap.png   (exit code $code: 0 all good, 1 anomaly found, 2 error)"
-exit $code
+echo "heatmaps: out/demo/*.heatmap.png   (edge-inspect exit code $code: 0 all good, 1 anomaly found, 2 error)"
+[[ $code -le 1 ]] || exit 2
