@@ -23,7 +23,7 @@ final class Plan {
         var free: [Int] = []             // planned buffers not holding a live value
         var assignment = [Int](repeating: -1, count: shapes.count)
         func allocate(_ count: Int) -> Int {
-            // Best fit among free buffers, else grow the smallest one that is free, else a new one.
+            // Best fit among free buffers, else grow the largest free one (least new memory), else a new one.
             if let best = free.filter({ sizes[$0] >= count }).min(by: { sizes[$0] < sizes[$1] }) {
                 free.removeAll { $0 == best }
                 return best
