@@ -37,7 +37,7 @@ let package = Package(
                 dependencies: ["Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
                 swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
-                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Imaging"],
+                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),

@@ -59,6 +59,8 @@ int ei_write_file(const char *path, const void *bytes, size_t count) {
     return e;
 }
 
+int ei_rename(const char *from, const char *to) { return rename(from, to) == 0 ? 0 : errno; }
+
 const char *ei_strerror(int code) { return strerror(code); }
 
 uint64_t ei_now_ns(void) {

@@ -5,6 +5,8 @@ let usage = """
 
     Usage:
       edge-inspect score --model MODEL [options] IMAGE...   score images, write heatmaps
+      edge-inspect calibrate --model MODEL --out OUT GOOD_IMAGE...
+                                                            set the threshold from good parts only
       edge-inspect info MODEL                               describe a model file
       edge-inspect help [COMMAND]                           this text, or a command's help
 
@@ -18,12 +20,15 @@ let code: Int32
 switch command {
 case "score":
     code = ScoreCommand.run(rest)
+case "calibrate":
+    code = CalibrateCommand.run(rest)
 case "info":
     code = InfoCommand.run(rest)
 case "help", "--help", "-h":
     switch rest.first {
     case "score": Console.out(ScoreCommand.help); code = ExitCode.ok
     case "info": Console.out(InfoCommand.help); code = ExitCode.ok
+    case "calibrate": Console.out(CalibrateCommand.help); code = ExitCode.ok
     default: Console.out(usage); code = ExitCode.ok
     }
 default:

@@ -46,13 +46,31 @@ public struct ModelFile {
     }
 
     /// Writes this model again; for a file produced by `serialize` the bytes are identical.
-    public func serialized() -> [UInt8] {
+    public func serialized() -> [UInt8] { serialized(entries: metadata.entries) }
+
+    /// Writes this model with some metadata changed: keys already present keep their place and take
+    /// the new value, new keys are appended. The result is validated like any file read from disk,
+    /// so an update that breaks a metadata rule (say a negative threshold) is refused here.
+    public func serialized(updating updates: [(key: String, value: MetaValue)]) throws(ModelFileError) -> [UInt8] {
+        var entries = metadata.entries
+        for update in updates {
+            if let i = entries.firstIndex(where: { $0.key == update.key }) {
+                entries[i].value = update.value
+            } else {
+                entries.append(update)
+            }
+        }
+        _ = try Metadata(entries: entries)
+        return serialized(entries: entries)
+    }
+
+    private func serialized(entries: [(key: String, value: MetaValue)]) -> [UInt8] {
         let payloads = tensors.indices.map { index in
             let t = tensors[index]
             let data = Array(UnsafeRawBufferPointer(rebasing: bytes[t.offset..<(t.offset + t.byteSize)]))
             let scales = (0..<t.scaleCount).map { loadF32LE(bytes, t.scaleOffset + 4 * $0) }
             return TensorPayload(name: t.name, dtype: t.dtype, shape: t.shape, data: data, scales: scales)
         }
-        return ModelFile.serialize(metadata: metadata.entries, nodes: nodes, output: output, tensors: payloads)
+        return ModelFile.serialize(metadata: entries, nodes: nodes, output: output, tensors: payloads)
     }
 }

@@ -5,6 +5,16 @@ public enum FileSystem {
         let code = bytes.withUnsafeBytes { ei_write_file(path, $0.baseAddress, $0.count) }
         if code != 0 { throw SystemError("cannot write", path: path, errno: code) }
     }
+    /// Writes a sibling temporary file and renames it over `path`: readers (and a board that loses
+    /// power mid-write) see the old file or the new one, never half of one. Safe when `path` is
+    /// currently mapped: the mapping keeps the old contents.
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+        let temporary = path + ".tmp"
+        try write(bytes, to: temporary)
+        let code = ei_rename(temporary, path)
+        if code != 0 { throw SystemError("cannot replace", path: path, errno: code) }
+    }
+
     public static func isDirectory(_ path: String) -> Bool { ei_is_directory(path) != 0 }
     public static func makeDirectories(_ path: String) throws(SystemError) {
         let code = ei_make_directories(path)

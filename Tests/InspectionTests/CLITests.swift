@@ -4,14 +4,14 @@ import XCTest
 
 /// Runs the built `edge-inspect` (SwiftPM builds it beside the test bundle) as a user would:
 /// exit codes, stdout lines, stderr messages, files written.
-final class CLITests: XCTestCase {
+struct CLI {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let model = repo.appendingPathComponent("weights/synthetic-texture.eim").path
     static let samples = repo.appendingPathComponent("samples")
 
     /// SwiftPM builds the executable into the same folder as the test bundle (on Linux,
     /// Bundle.main is that folder; on macOS, the bundle inside it).
-    var binary: URL {
+    static var binary: URL {
         let here = Bundle.main.bundleURL
         let candidates = [here.appendingPathComponent("edge-inspect"),
                           here.deletingLastPathComponent().appendingPathComponent("edge-inspect")]
@@ -20,7 +20,7 @@ final class CLITests: XCTestCase {
 
     struct Run { var code: Int32; var out: String; var err: String }
 
-    func run(_ args: [String]) throws -> Run {
+    static func run(_ args: [String]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = args
@@ -35,22 +35,30 @@ final class CLITests: XCTestCase {
                    err: String(decoding: errData, as: UTF8.self))
     }
 
+    static func sample(_ name: String) -> String { Self.samples.appendingPathComponent(name).path }
+
+    /// `swift build --build-tests` always builds the binary; its absence is a broken build, not a skip.
+    static func requireBinary() throws {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            XCTFail("edge-inspect is not built beside the tests at \(binary.path)")
+            throw CocoaError(.fileNoSuchFile)
+        }
+    }
+}
+
+extension XCTestCase {
     func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edge-inspect-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         return dir
     }
+}
 
-    func sample(_ name: String) -> String { Self.samples.appendingPathComponent(name).path }
-
-    override func setUpWithError() throws {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            // `swift build --build-tests` always builds it; its absence is a broken build, not a skip.
-            XCTFail("edge-inspect is not built beside the tests at \(binary.path)")
-            throw CocoaError(.fileNoSuchFile)
-        }
-    }
+final class CLITests: XCTestCase {
+    override func setUpWithError() throws { try CLI.requireBinary() }
+    func run(_ args: [String]) throws -> CLI.Run { try CLI.run(args) }
+    func sample(_ name: String) -> String { CLI.sample(name) }
 
     func testHelpOnEveryCommand() throws {
         for args in [["--help"], ["help"], ["score", "--help"], ["info", "--help"], ["help", "score"]] {
@@ -62,11 +70,11 @@ final class CLITests: XCTestCase {
 
     func testGoodSamplesPassAndDefectsAreFlaggedWithDistinctExitCodes() throws {
         let dir = try temporaryDirectory()
-        let good = try run(["score", "--model", Self.model, "--out-dir", dir.path, sample("good-1.png"), sample("good-2.png")])
+        let good = try run(["score", "--model", CLI.model, "--out-dir", dir.path, sample("good-1.png"), sample("good-2.png")])
         XCTAssertEqual(good.code, 0, good.out + good.err)
         XCTAssertEqual(good.out.split(separator: "\n").filter { $0.contains(" OK ") }.count, 2, good.out)
 
-        let mixed = try run(["score", "--model", Self.model, "--out-dir", dir.path, sample("good-3.png"), sample("defect-scratch.png")])
+        let mixed = try run(["score", "--model", CLI.model, "--out-dir", dir.path, sample("good-3.png"), sample("defect-scratch.png")])
         XCTAssertEqual(mixed.code, 1, mixed.out + mixed.err)
         XCTAssertTrue(mixed.out.contains("defect-scratch.png: score"), mixed.out)
         XCTAssertTrue(mixed.out.split(separator: "\n").last!.contains("ANOMALY"), mixed.out)
@@ -74,7 +82,7 @@ final class CLITests: XCTestCase {
 
     func testJSONLinesHeatmapAndRawMap() throws {
         let dir = try temporaryDirectory()
-        let r = try run(["score", "--model", Self.model, "--json", "--raw-map", "--out-dir", dir.path, sample("defect-spot.png")])
+        let r = try run(["score", "--model", CLI.model, "--json", "--raw-map", "--out-dir", dir.path, sample("defect-spot.png")])
         XCTAssertEqual(r.code, 1, r.err)
         let line = try XCTUnwrap(r.out.split(separator: "\n").first)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -97,7 +105,7 @@ final class CLITests: XCTestCase {
 
     func testThresholdOverride() throws {
         let dir = try temporaryDirectory()
-        let r = try run(["score", "--model", Self.model, "--threshold", "1000", "--no-heatmap", "--out-dir", dir.path, sample("defect-scratch.png")])
+        let r = try run(["score", "--model", CLI.model, "--threshold", "1000", "--no-heatmap", "--out-dir", dir.path, sample("defect-scratch.png")])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertTrue(r.out.contains("threshold 1000.0000 OK"), r.out)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "--no-heatmap writes nothing")
@@ -107,7 +115,7 @@ final class CLITests: XCTestCase {
         let dir = try temporaryDirectory()
         let notAnImage = dir.appendingPathComponent("notes.png")
         try Data("hello".utf8).write(to: notAnImage)
-        let r = try run(["score", "--model", Self.model, "--out-dir", dir.path,
+        let r = try run(["score", "--model", CLI.model, "--out-dir", dir.path,
                          dir.appendingPathComponent("missing.jpg").path, notAnImage.path, sample("good-1.png")])
         XCTAssertEqual(r.code, 2)
         let errors = r.err.split(separator: "\n")
@@ -119,7 +127,7 @@ final class CLITests: XCTestCase {
 
     func testBrokenModelIsOneClearLine() throws {
         let dir = try temporaryDirectory()
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: Self.model))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: CLI.model))
         bytes[bytes.count / 2] ^= 0x40
         let broken = dir.appendingPathComponent("broken.eim")
         try bytes.write(to: broken)
@@ -134,8 +142,8 @@ final class CLITests: XCTestCase {
     }
 
     func testUsageErrors() throws {
-        for args in [["score", sample("good-1.png")], ["score", "--model", Self.model], ["score", "--bogus"],
-                     ["score", "--model", Self.model, "--threshold", "abc", sample("good-1.png")], ["frobnicate"], ["info"]] {
+        for args in [["score", sample("good-1.png")], ["score", "--model", CLI.model], ["score", "--bogus"],
+                     ["score", "--model", CLI.model, "--threshold", "abc", sample("good-1.png")], ["frobnicate"], ["info"]] {
             let r = try run(args)
             XCTAssertEqual(r.code, 2, "\(args)")
             XCTAssertFalse(r.err.isEmpty, "\(args)")
@@ -143,10 +151,58 @@ final class CLITests: XCTestCase {
     }
 
     func testInfoDescribesTheModel() throws {
-        let r = try run(["info", Self.model])
+        let r = try run(["info", CLI.model])
         XCTAssertEqual(r.code, 0, r.err)
         for text in ["model", "conv2d", "mix", "threshold", "GMAC", "parameters"] {
             XCTAssertTrue(r.out.contains(text), "info lacks '\(text)':\n\(r.out)")
+        }
+    }
+}
+
+final class CalibrateCommandTests: XCTestCase {
+    override func setUpWithError() throws { try CLI.requireBinary() }
+    func goodImages() -> [String] { (1...4).map { CLI.sample("good-\($0).png") } }
+
+    func testCalibrationRescalesSoTheThresholdReadsOne() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("calibrated.eim").path
+        // Eight calibration images: the four good samples twice (the rule does not care).
+        let r = try CLI.run(["calibrate", "--model", CLI.model, "--out", out, "--quantile", "0.5", "--margin", "2"]
+                            + goodImages() + goodImages())
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("expected on new good parts"), r.out)
+
+        func scores(_ model: String) throws -> [String: Double] {
+            let s = try CLI.run(["score", "--model", model, "--json", "--no-heatmap", "--out-dir", dir.path]
+                                + goodImages() + [CLI.sample("defect-spot.png")])
+            var result: [String: Double] = [:]
+            for line in s.out.split(separator: "\n") {
+                let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                result[(o["image"] as! NSString).lastPathComponent] = o["score"] as? Double
+                if model == out { XCTAssertEqual(o["threshold"] as? Double, 1) }
+            }
+            return result
+        }
+        let before = try scores(CLI.model), after = try scores(out)
+        // threshold = 2 x median of the good scores; new score = old score / threshold.
+        let good = goodImages().map { before[($0 as NSString).lastPathComponent]! }.sorted()
+        let threshold = 2 * (good[1] + good[2]) / 2
+        for (name, old) in before {
+            XCTAssertEqual(after[name]!, old / threshold, accuracy: 1e-4 * max(1, old / threshold), name)
+        }
+        XCTAssertGreaterThan(after["defect-spot.png"]!, 1)
+    }
+
+    func testCalibrationRefusesTooFewOrUnreadableImagesAndWritesNothing() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("calibrated.eim").path
+        for args in [goodImages(),                                            // too few
+                     goodImages() + [dir.appendingPathComponent("gone.png").path], // unreadable
+                     ["--quantile", "1.5"] + goodImages() + goodImages()] {      // bad rule
+            let r = try CLI.run(["calibrate", "--model", CLI.model, "--out", out] + args)
+            XCTAssertEqual(r.code, 2, "\(args)")
+            XCTAssertFalse(r.err.isEmpty)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
         }
     }
 }

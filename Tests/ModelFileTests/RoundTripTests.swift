@@ -163,3 +163,29 @@ final class RoundTripTests: XCTestCase {
         XCTAssertThrowsError(try Metadata(entries: entries)) { XCTAssertEqual(($0 as? ModelFileError)?.kind, .badMetadata) }
     }
 }
+
+final class MetadataUpdateTests: XCTestCase {
+    func testUpdatesReplaceInPlaceAppendNewKeysAndAreValidated() throws {
+        let original = try XCTUnwrap(try? Data(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("weights/synthetic-texture.eim")))
+        try original.withUnsafeBytes { raw in
+            let model = try ModelFile(parsing: raw)
+            let bytes = try model.serialized(updating: [("score.threshold", .f32(2.5)), ("calib.images", .u32(9)),
+                                                       ("zz.note", .string("added"))])
+            try bytes.withUnsafeBytes { updatedRaw in
+                let updated = try ModelFile(parsing: updatedRaw)
+                XCTAssertEqual(updated.metadata.threshold, 2.5)
+                XCTAssertEqual(updated.metadata.entries.last?.key, "zz.note")
+                let keys = updated.metadata.entries.map(\.key)
+                XCTAssertEqual(keys.firstIndex(of: "score.threshold"), model.metadata.entries.map(\.key).firstIndex(of: "score.threshold"))
+                XCTAssertEqual(updated.nodes, model.nodes)
+                XCTAssertEqual(updated.tensors.map(\.name), model.tensors.map(\.name))
+                for i in model.tensors.indices { XCTAssertEqual(updated.floats(ofTensor: i), model.floats(ofTensor: i)) }
+            }
+            XCTAssertThrowsError(try model.serialized(updating: [("score.threshold", .f32(-1))])) { error in
+                XCTAssertEqual((error as? ModelFileError)?.kind, .badMetadata)
+            }
+        }
+    }
+}

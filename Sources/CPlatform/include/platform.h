@@ -17,6 +17,9 @@ int ei_write_fd(int fd, const void *bytes, size_t count);
 /// Creates a file (truncating) with all of `bytes`; returns 0 or errno.
 int ei_write_file(const char *path, const void *bytes, size_t count);
 
+/// rename(2): atomically replaces `to` on the same file system; returns 0 or errno.
+int ei_rename(const char *from, const char *to);
+
 /// Human text for an errno value, e.g. "No such file or directory".
 const char *ei_strerror(int code);
 

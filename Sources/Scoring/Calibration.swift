@@ -1,0 +1,55 @@
+/// Setting the decision threshold from defect-free images only.
+///
+/// Rule (the same as tools/edgeinspect/export.py): threshold = margin x quantile_q(good scores),
+/// with numpy's default ("linear") quantile. The quantile tolerates a few unlucky calibration images;
+/// the margin above 1 keeps good parts slightly worse than every calibration image from being
+/// rejected. Calibration images must not have been used for training: a network reconstructs its
+/// training images better than new good parts, which would set the threshold too low.
+public struct Calibration {
+    public var quantile: Float
+    public var margin: Float
+
+    public init(quantile: Float = 0.99, margin: Float = 1.1) {
+        self.quantile = quantile
+        self.margin = margin
+    }
+
+    public func threshold(goodScores: [Float]) -> Float {
+        margin * Calibration.quantile(goodScores, quantile)
+    }
+
+    /// numpy.quantile(values, q) with the default linear interpolation between order statistics.
+    public static func quantile(_ values: [Float], _ q: Float) -> Float {
+        precondition(!values.isEmpty, "quantile of no values")
+        let sorted = values.sorted()
+        let position = Double(q) * Double(sorted.count - 1)
+        let lower = Int(position)
+        let upper = min(lower + 1, sorted.count - 1)
+        let fraction = Float(position - Double(lower))
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+    }
+
+    /// Fraction of `scores` above `threshold`.
+    public static func rejectedFraction(_ scores: [Float], threshold: Float) -> Float {
+        Float(scores.filter { $0 > threshold }.count) / Float(max(scores.count, 1))
+    }
+
+    /// The false-reject rate to expect on new good parts, estimated by k-fold cross-validation:
+    /// each fold is scored against the threshold the rule sets from the other folds. Unlike the
+    /// in-sample rate (which the margin drives to about zero by construction) this shows what too few
+    /// calibration images cost. Folds take every k-th image, so the estimate is deterministic.
+    public func estimatedFalseRejectRate(goodScores: [Float], folds: Int = 5) -> Float {
+        let k = min(folds, goodScores.count)
+        guard k >= 2 else { return .nan }
+        var rejected = 0
+        for fold in 0..<k {
+            var train: [Float] = [], test: [Float] = []
+            for (i, s) in goodScores.enumerated() {
+                if i % k == fold { test.append(s) } else { train.append(s) }
+            }
+            let t = threshold(goodScores: train)
+            rejected += test.filter { $0 > t }.count
+        }
+        return Float(rejected) / Float(goodScores.count)
+    }
+}

@@ -1,0 +1,27 @@
+import Scoring
+import XCTest
+
+final class CalibrationTests: XCTestCase {
+    /// Values from numpy: np.quantile(x, q) with the default linear method.
+    func testQuantileMatchesNumpyLinear() {
+        XCTAssertEqual(Calibration.quantile([3, 1, 4, 1, 5], 0.99), 4.96, accuracy: 1e-6)
+        XCTAssertEqual(Calibration.quantile([1, 2, 3, 4], 0.5), 2.5)
+        XCTAssertEqual(Calibration.quantile([1, 2, 3, 4], 1), 4)
+        XCTAssertEqual(Calibration.quantile([1, 2, 3, 4], 0), 1)
+        XCTAssertEqual(Calibration.quantile([7], 0.99), 7)
+    }
+
+    func testThresholdIsMarginTimesQuantile() {
+        let rule = Calibration(quantile: 0.5, margin: 1.5)
+        XCTAssertEqual(rule.threshold(goodScores: [4, 1, 2, 3]), 3.75)
+    }
+
+    /// One outlier among five: only the fold that holds it out of training rejects it.
+    func testCrossValidatedFalseRejectRate() {
+        let rule = Calibration(quantile: 0.99, margin: 1)
+        XCTAssertEqual(rule.estimatedFalseRejectRate(goodScores: [1, 1, 1, 1, 10]), 0.2)
+        XCTAssertEqual(rule.estimatedFalseRejectRate(goodScores: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map { _ in 2 }), 0)
+        XCTAssertTrue(rule.estimatedFalseRejectRate(goodScores: [1]).isNaN)
+        XCTAssertEqual(Calibration.rejectedFraction([0.5, 1, 1.5, 2], threshold: 1), 0.5)
+    }
+}
