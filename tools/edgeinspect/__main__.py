@@ -51,6 +51,11 @@ def _compare(args):
     print(f"overall: max |recon diff| {worst_recon:.3g} px, max |map diff| {worst_map:.3g}")
 
 
+def _evaluate(args):
+    from .evaluate import main
+    main(args)
+
+
 def _info(args):
     from .modelfile import DTYPE_NAMES, read
     mf = read(args.model)
@@ -65,7 +70,7 @@ def _info(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import export, train
+    from . import evaluate, export, train
     parser = argparse.ArgumentParser(prog="python -m edgeinspect", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -91,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="other .eim")
     p.add_argument("images", nargs="+")
     p.set_defaults(func=_compare)
+
+    p = sub.add_parser("evaluate", help="image/pixel AUROC, PRO, F1 of PyTorch and Swift on an MVTec-AD folder")
+    evaluate.add_arguments(p)
+    p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("info", help="validate a model file and print its metadata, graph and tensors")
     p.add_argument("model")
