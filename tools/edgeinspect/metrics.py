@@ -129,7 +129,7 @@ def pro_curve(maps, masks, max_fpr: float = 0.3, num_thresholds: int = 1000) -> 
     For a threshold t: PRO(t) = mean over all connected ground-truth regions of the fraction of the
     region's pixels with value > t; FPR(t) = fraction of defect-free pixels (of every image) with
     value > t. Thresholds are the defect-free pixels' quantiles at `num_thresholds` FPR levels
-    evenly spaced over [0, max_fpr] (plus one just past it), so the integration range is sampled
+    evenly spaced over [0, max_fpr] (plus the next lower value, just past it), so the integration range is sampled
     evenly whatever the value distribution; trapezoids join the points and the curve is
     interpolated at exactly FPR = max_fpr.
 
@@ -159,10 +159,15 @@ def pro_curve(maps, masks, max_fpr: float = 0.3, num_thresholds: int = 1000) -> 
     if len(neg) == 0:
         raise ValueError("PRO needs defect-free pixels")
 
-    # Threshold for FPR level f: the value with a fraction f of the negatives above it.
-    levels = np.r_[np.linspace(0.0, max_fpr, num_thresholds), min(1.0, max_fpr * 1.02)]
+    # Threshold for FPR level f: the lowest negative value with at most a fraction f of the
+    # negatives above it. The next lower distinct value is added so that the curve passes max_fpr.
+    levels = np.linspace(0.0, max_fpr, num_thresholds)
     idx = np.clip(np.ceil((1.0 - levels) * len(neg)).astype(np.int64) - 1, 0, len(neg) - 1)
-    thresholds = np.unique(neg[idx])[::-1]  # descending -> FPR ascending
+    thresholds = np.unique(neg[idx])
+    below = np.searchsorted(neg, thresholds[0], side="left") - 1
+    if below >= 0:
+        thresholds = np.r_[neg[below], thresholds]
+    thresholds = thresholds[::-1]  # descending -> FPR ascending
     fpr = (len(neg) - np.searchsorted(neg, thresholds, side="right")) / len(neg)
     pro = np.zeros(len(thresholds))
     for values in region_values:
