@@ -22,7 +22,7 @@ let package = Package(
     ],
     targets: [
         // C shims: the OS and C libraries, behind small typed functions.
-        .target(name: "CPlatform", cSettings: cpuC, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CPlatform", cSettings: cpuC, linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
@@ -37,7 +37,7 @@ let package = Package(
                 dependencies: ["Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
                 swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
-                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
+                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring"],
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),

@@ -27,5 +27,5 @@ for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c; do
         -c "$source" -o "$out/c_$(basename "$source" .c).o"
 done
 unicode_tables=$(dirname "$(dirname "$(command -v swiftc)")")/lib/swift/embedded/$triple/libswiftUnicodeDataTables.a
-clang "$out"/*.o "$unicode_tables" -lpng -ljpeg -lz -lm -o "$out/edge-inspect"
+clang "$out"/*.o "$unicode_tables" -lpng -ljpeg -lz -lm -lpthread -o "$out/edge-inspect"
 echo "$out/edge-inspect"

@@ -109,6 +109,11 @@ int ei_make_directories(const char *path) {
     return ei_is_directory(path) ? 0 : ENOTDIR;
 }
 
+int ei_cpu_count(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
 uint64_t ei_peak_rss_bytes(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;

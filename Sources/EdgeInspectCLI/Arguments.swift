@@ -1,3 +1,4 @@
+import Kernels
 import Platform
 
 /// A small option parser: `--name value`, `--flag`, positionals, and `--` to end options.
@@ -36,6 +37,15 @@ struct Arguments {
         guard let text = values[name] else { return nil }
         guard let v = Format.parseDouble(text).map(Float.init), v.isFinite else { throw Failure(message: "\(name) needs a number, got '\(text)'") }
         return v
+    }
+}
+
+extension Arguments {
+    /// --threads N: 1...64, default one per core.
+    func threads() throws(Failure) -> Int {
+        guard let text = value("--threads") else { return min(ThreadPool.coreCount, 64) }
+        guard let n = Int(text), n >= 1, n <= 64 else { throw Failure(message: "--threads needs a whole number from 1 to 64, got '\(text)'") }
+        return n
     }
 }
 

@@ -8,7 +8,7 @@ enum CalibrateCommand {
     static let help = """
         edge-inspect calibrate: set a model's threshold from images of good parts only
 
-        Usage: edge-inspect calibrate --model MODEL --out OUT [--quantile Q] [--margin M] GOOD_IMAGE...
+        Usage: edge-inspect calibrate --model MODEL --out OUT [--quantile Q] [--margin M] [--threads N] GOOD_IMAGE...
 
         Scores the good images and writes OUT, a copy of MODEL whose threshold is
             margin x quantile Q of the good scores    (Q 0.99, margin 1.1 unless given)
@@ -29,7 +29,7 @@ enum CalibrateCommand {
         if rawArgs.contains("--help") { Console.out(help); return ExitCode.ok }
         let args: Arguments
         do {
-            args = try Arguments(rawArgs, valueOptions: ["--model", "--out", "--quantile", "--margin"], flagOptions: [])
+            args = try Arguments(rawArgs, valueOptions: ["--model", "--out", "--quantile", "--margin", "--threads"], flagOptions: [])
         } catch {
             return usageError(error.message)
         }
@@ -48,8 +48,10 @@ enum CalibrateCommand {
             return usageError("give at least \(minimumImages) good images (\(args.positionals.count) given)")
         }
 
+        let threads: Int
+        do { threads = try args.threads() } catch { return usageError(error.message) }
         let inspector: Inspector
-        do { inspector = try Inspector(modelPath: modelPath) } catch {
+        do { inspector = try Inspector(modelPath: modelPath, threads: threads) } catch {
             Console.err("edge-inspect: \(error.message)")
             return ExitCode.error
         }

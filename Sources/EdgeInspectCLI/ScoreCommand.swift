@@ -18,6 +18,7 @@ enum ScoreCommand {
           --no-heatmap       write no heatmap
           --raw-map          also write the anomaly map as a 16-bit gray PNG (<name>.map.png) at the
                              model's input size; the JSON/text line gives map_scale: value = pixel * map_scale
+          --threads N        threads for the convolutions (default: one per core)
           --reference        run the scalar reference kernels (slow; for checking)
           --help             this text
 
@@ -29,7 +30,7 @@ enum ScoreCommand {
         if rawArgs.contains("--help") { Console.out(help); return ExitCode.ok }
         let args: Arguments
         do {
-            args = try Arguments(rawArgs, valueOptions: ["--model", "--threshold", "--out-dir"],
+            args = try Arguments(rawArgs, valueOptions: ["--model", "--threshold", "--out-dir", "--threads"],
                                  flagOptions: ["--json", "--no-heatmap", "--raw-map", "--reference"])
         } catch {
             return usageError(error.message)
@@ -39,11 +40,13 @@ enum ScoreCommand {
         let threshold: Float?
         do { threshold = try args.float("--threshold") } catch { return usageError(error.message) }
         if let threshold, threshold <= 0 { return usageError("--threshold must be positive") }
+        let threads: Int
+        do { threads = try args.threads() } catch { return usageError(error.message) }
 
         let inspector: Inspector
         do {
             inspector = try Inspector(modelPath: modelPath, threshold: threshold,
-                                      kernels: args.flag("--reference") ? .reference : .simd)
+                                      kernels: args.flag("--reference") ? .reference : .simd, threads: threads)
         } catch {
             Console.err("edge-inspect: \(error.message)")
             return ExitCode.error

@@ -15,6 +15,9 @@ public final class Engine {
     public let sizeMultiple: Int
     public let padMode: PadMode
     public let kernels: KernelSet
+    /// Threads the convolutions run on (the caller's thread is one of them).
+    public let threads: Int
+    private let pool: ThreadPool?
     private let model: ModelFile
     private let steps: [Step]
     private let output: Int
@@ -24,12 +27,16 @@ public final class Engine {
     /// typical model no longer fit a small board's memory.
     public static let maxPixels = 16_777_216
 
-    public init(model: ModelFile, kernels: KernelSet = .simd) {
+    /// threads: 1 runs everything on the caller's thread; more start a persistent pool, used by the
+    /// convolutions (over 95 % of the work). If the threads cannot be started it runs on one.
+    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1) {
         self.model = model
         self.channels = model.metadata.inputChannels
         self.sizeMultiple = model.metadata.sizeMultiple
         self.padMode = model.metadata.padMode
         self.kernels = kernels
+        self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
+        self.threads = pool?.size ?? 1
         self.steps = compile(model, keepPlainWeights: kernels == .reference)
         self.output = model.output
     }
@@ -115,7 +122,7 @@ public final class Engine {
             let g = layer.geometry(inHeight: first.height, inWidth: first.width)
             if kernels == .simd {
                 conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
-                                output: out, scratch: plan.scratch.pointer)
+                                output: out, scratch: plan.scratch.pointer, pool: pool)
             } else {
                 layer.plainWeights.withUnsafeBufferPointer { w in
                     withOptionalPointer(layer.plainBias) { b in

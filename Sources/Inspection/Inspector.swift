@@ -27,7 +27,8 @@ public final class Inspector {
     private let blur: GaussianBlur
     private let reduction: ScoreReduction
 
-    public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd) throws(InspectionError) {
+    public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
+                threads: Int = 1) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -36,12 +37,14 @@ public final class Inspector {
         self.file = file
         self.modelPath = modelPath
         self.threshold = threshold ?? model.metadata.threshold
-        engine = Engine(model: model, kernels: kernels)
+        engine = Engine(model: model, kernels: kernels, threads: threads)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
     /// The image as the model sees it: channel count matched, resized if the model asks for it.
+    public var threads: Int { engine.threads }
+
     public func modelInput(_ image: Image) -> Image {
         let m = model.metadata
         var input = m.inputChannels == 1 ? image.gray() : image.rgb()

@@ -49,9 +49,10 @@ private func store(_ v: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, planeS
 }
 
 /// scratch: at least `g.scratchCount` floats. output: [outChannels, outHeight, outWidth].
+/// With a pool, the (8-channel block, output row) items are split statically across its threads.
 public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsOC8,
                             activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
-                            scratch: UnsafeMutablePointer<Float>) {
+                            scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW),
                  "packed weights do not match the convolution")
     let (ph, pw) = (g.paddedHeight, g.paddedWidth)
@@ -76,55 +77,64 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
     let blocks = (g.outChannels + 7) / 8
     let wideEnd = ow - ow % 4
 
-    for block in 0..<blocks {
+    /// One output row of one 8-channel block.
+    func row(block: Int, y: Int) {
         let lanes = min(8, g.outChannels - block * 8)
         let w0 = UnsafePointer(weights.packed.pointer + block * taps * 8)
         let bias = UnsafeRawPointer(weights.bias.pointer + block * 8).loadUnaligned(as: SIMD8<Float>.self)
-        let outBlock = output + block * 8 * plane
-        for y in 0..<oh {
-            // Four output pixels at a time: four accumulators hide the FMA latency.
-            var x = 0
-            while x < wideEnd {
-                var a0 = bias, a1 = bias, a2 = bias, a3 = bias
-                var w = w0
-                for c in 0..<g.inChannels {
-                    for ky in 0..<g.kernelH {
-                        let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
-                        for kx in 0..<g.kernelW {
-                            let wv = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
-                            let p = row + kx * dw
-                            a0 = a0.addingProduct(SIMD8(repeating: p[0]), wv)
-                            a1 = a1.addingProduct(SIMD8(repeating: p[sw]), wv)
-                            a2 = a2.addingProduct(SIMD8(repeating: p[2 * sw]), wv)
-                            a3 = a3.addingProduct(SIMD8(repeating: p[3 * sw]), wv)
-                            w += 8
-                        }
+        let out = output + block * 8 * plane + y * ow
+        // Four output pixels at a time: four accumulators hide the FMA latency.
+        var x = 0
+        while x < wideEnd {
+            var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+            var w = w0
+            for c in 0..<g.inChannels {
+                for ky in 0..<g.kernelH {
+                    let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
+                    for kx in 0..<g.kernelW {
+                        let wv = UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self)
+                        let p = row + kx * dw
+                        a0 = a0.addingProduct(SIMD8(repeating: p[0]), wv)
+                        a1 = a1.addingProduct(SIMD8(repeating: p[sw]), wv)
+                        a2 = a2.addingProduct(SIMD8(repeating: p[2 * sw]), wv)
+                        a3 = a3.addingProduct(SIMD8(repeating: p[3 * sw]), wv)
+                        w += 8
                     }
                 }
-                let o = outBlock + y * ow + x
-                store(applyActivation(a0, activation), o, planeSize: plane, lanes: lanes)
-                store(applyActivation(a1, activation), o + 1, planeSize: plane, lanes: lanes)
-                store(applyActivation(a2, activation), o + 2, planeSize: plane, lanes: lanes)
-                store(applyActivation(a3, activation), o + 3, planeSize: plane, lanes: lanes)
-                x += 4
             }
-            // The tail pixels one by one, so no load strays past the padded row.
-            while x < ow {
-                var a = bias
-                var w = w0
-                for c in 0..<g.inChannels {
-                    for ky in 0..<g.kernelH {
-                        let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
-                        for kx in 0..<g.kernelW {
-                            a = a.addingProduct(SIMD8(repeating: row[kx * dw]),
-                                                UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self))
-                            w += 8
-                        }
-                    }
-                }
-                store(applyActivation(a, activation), outBlock + y * ow + x, planeSize: plane, lanes: lanes)
-                x += 1
-            }
+            store(applyActivation(a0, activation), out + x, planeSize: plane, lanes: lanes)
+            store(applyActivation(a1, activation), out + x + 1, planeSize: plane, lanes: lanes)
+            store(applyActivation(a2, activation), out + x + 2, planeSize: plane, lanes: lanes)
+            store(applyActivation(a3, activation), out + x + 3, planeSize: plane, lanes: lanes)
+            x += 4
         }
+        // The tail pixels one by one, so no load strays past the padded row.
+        while x < ow {
+            var a = bias
+            var w = w0
+            for c in 0..<g.inChannels {
+                for ky in 0..<g.kernelH {
+                    let row = source + (c * ph + y * sh + ky * dh) * pw + x * sw
+                    for kx in 0..<g.kernelW {
+                        a = a.addingProduct(SIMD8(repeating: row[kx * dw]),
+                                            UnsafeRawPointer(w).loadUnaligned(as: SIMD8<Float>.self))
+                        w += 8
+                    }
+                }
+            }
+            store(applyActivation(a, activation), out + x, planeSize: plane, lanes: lanes)
+            x += 1
+        }
+    }
+
+    // Items are (block, row) pairs, block-major, so a thread's contiguous share reuses one
+    // block's weights across many rows.
+    let items = blocks * oh
+    if let pool, pool.size > 1 {
+        pool.parallelFor(items) { first, end in
+            for item in first..<end { row(block: item / oh, y: item % oh) }
+        }
+    } else {
+        for item in 0..<items { row(block: item / oh, y: item % oh) }
     }
 }

@@ -84,6 +84,18 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    func testThreadedEngineIsBitIdenticalToSingleThreaded() throws {
+        let loaded = try LoadedModel(allOpsModel(channels: 3).bytes())
+        var b = ModelBuilder()
+        let input = b.random(3 * 37 * 29, scale: 1)
+        let single = try run(Engine(model: loaded.model), input, 37, 29)
+        for threads in [2, 3] {
+            let engine = Engine(model: loaded.model, threads: threads)
+            XCTAssertEqual(engine.threads, threads)
+            XCTAssertEqual(try run(engine, input, 37, 29), single, "threads \(threads)")
+        }
+    }
+
     func testRepeatedRunsAndSizeChangesGiveIdenticalResults() throws {
         let loaded = try LoadedModel(allOpsModel().bytes())
         let engine = Engine(model: loaded.model)

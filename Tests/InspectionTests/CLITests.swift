@@ -103,6 +103,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(Double(map.pixels.max()!), 1, accuracy: 1.0 / 255, "the map peak is stored at full scale")
     }
 
+    func testThreadCountDoesNotChangeScores() throws {
+        var outputs: [String] = []
+        for threads in ["1", "2", "3"] {
+            let r = try run(["score", "--model", CLI.model, "--threads", threads, "--json", "--no-heatmap",
+                             sample("defect-crack.png"), sample("good-2.png")])
+            XCTAssertEqual(r.code, 1, r.err)
+            outputs.append(r.out.split(separator: "\n").map { $0.replacingOccurrences(of: #""ms":[0-9.]+"#, with: "", options: .regularExpression) }.joined())
+        }
+        XCTAssertEqual(Set(outputs).count, 1, "scores identical at 1, 2 and 3 threads")
+        XCTAssertEqual(try run(["score", "--model", CLI.model, "--threads", "0", sample("good-1.png")]).code, 2)
+    }
+
     func testThresholdOverride() throws {
         let dir = try temporaryDirectory()
         let r = try run(["score", "--model", CLI.model, "--threshold", "1000", "--no-heatmap", "--out-dir", dir.path, sample("defect-scratch.png")])

@@ -39,6 +39,9 @@ int ei_is_directory(const char *path);
 /// mkdir -p; returns 0 or errno.
 int ei_make_directories(const char *path);
 
+/// Online CPU cores (sysconf), at least 1.
+int ei_cpu_count(void);
+
 /// Peak resident set size of this process in bytes (from getrusage), 0 if unknown.
 uint64_t ei_peak_rss_bytes(void);
 
