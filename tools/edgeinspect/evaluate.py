@@ -246,7 +246,7 @@ def plot_roc(path: Path, report: dict) -> None:
                 drawstyle="default", **styles.get(name, {}))
     ax.plot([0, 1], [0, 1], color="0.7", lw=0.8)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01),
-           title=f"image-level ROC: {report['model']}")
+           title=f"image-level ROC: {Path(report['model']).name}")
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -263,7 +263,8 @@ def plot_examples(path: Path, samples: list[Sample], masks: list[np.ndarray], ru
     kinds = sorted({s.kind for s in samples if s.anomalous})
     chosen = {k: [i for i, s in enumerate(samples) if s.kind == k][:per_kind] for k in kinds}
     shown = [i for idx in chosen.values() for i in idx]
-    vmax = max(float(np.quantile(run.maps[i], 0.999)) for i in shown) or 1.0
+    # One scale for the figure, set by the bulk of the shown pixels so one hot map cannot dim the rest.
+    vmax = float(np.quantile(np.concatenate([run.maps[i].ravel() for i in shown]), 0.995)) or 1.0
     cols = 2 * per_kind
     fig, axes = plt.subplots(len(kinds), cols, figsize=(2.2 * cols, 2.3 * len(kinds)), squeeze=False)
     for r, kind in enumerate(kinds):
