@@ -278,9 +278,14 @@ def plot_examples(path: Path, samples: list[Sample], masks: list[np.ndarray], ru
             image = load_image(str(samples[i].path), 1)[0]
             a_img.imshow(image, cmap="gray", vmin=0, vmax=1)
             a_map.imshow(run.maps[i], cmap="turbo", vmin=0, vmax=vmax)
+            h, w = masks[i].shape
+            # Padded by one pixel so that regions touching the border are outlined there too.
+            padded = np.pad(masks[i].astype(float), 1)
             for a in (a_img, a_map):
-                if masks[i].any() and masks[i].shape == image.shape:
-                    a.contour(masks[i].astype(float), levels=[0.5], colors="white", linewidths=0.8)
+                a.contour(np.arange(-1, w + 1), np.arange(-1, h + 1), padded, levels=[0.5],
+                          colors="white", linewidths=0.8)
+                a.set_xlim(-0.5, w - 0.5)
+                a.set_ylim(h - 0.5, -0.5)
             a_img.set_title(f"{kind}/{samples[i].path.name}", fontsize=7)
             a_map.set_title(f"score {run.scores[i]:.4g}", fontsize=7)
     fig.suptitle(f"PyTorch anomaly maps (colour 0 to {vmax:.3g}), ground truth outlined", fontsize=9)
