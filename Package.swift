@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // EdgeInspect: inference-only runtime for self-supervised visual anomaly detection.
-// Everything under Sources/ also compiles in Embedded Swift mode (see tools/check-embedded.sh).
+// Everything under Sources/ also compiles in Embedded Swift mode (see cross/build.sh).
 import PackageDescription
 
 // x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower).

@@ -76,3 +76,27 @@ def test_embedded_build_scores_like_the_host_build(tmp_path):
         for name in a:
             assert b[name]["score"] == pytest.approx(a[name]["score"], rel=1e-5), name
             assert b[name]["anomalous"] == a[name]["anomalous"], name
+
+
+def test_aarch64_build_under_qemu_scores_like_the_host_build(tmp_path):
+    """The board binary (Embedded Swift, static-pie) under qemu user-mode emulation, once as a
+    Cortex-A53 (no dot product) and once as a Cortex-A76. Scores agree with the x86 build to 1e-4
+    relative (libm's expf differs between the two), verdicts exactly. Two images keep emulation short."""
+    import shutil
+    host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
+    board = binary("EDGE_INSPECT_AARCH64_BIN", REPO / ".build-cross/aarch64-cortex-a53/edge-inspect")
+    qemu = shutil.which("qemu-aarch64")
+    if qemu is None:
+        pytest.skip("qemu-aarch64 not installed: run cross/install-deps.sh")
+    images = [REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png"]
+    model = REPO / "weights/synthetic-texture.eim"
+    expected = cli_scores(host, model, images, tmp_path)
+    for cpu in ["cortex-a53", "cortex-a76"]:
+        proc = subprocess.run([qemu, "-cpu", cpu, str(board), "score", "--model", str(model), "--json",
+                               "--no-heatmap", "--threads", "2", *map(str, images)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        got = {Path(r["image"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+        for name, want in expected.items():
+            assert got[name]["score"] == pytest.approx(want["score"], rel=1e-4), (cpu, name)
+            assert got[name]["anomalous"] == want["anomalous"], (cpu, name)
