@@ -34,6 +34,7 @@ export EDGE_INSPECT_BIN="$(swift build "${swift_test[@]}" --show-bin-path)/edge-
 step "Embedded Swift builds: host, and aarch64 (static-pie, run under qemu by the Python tests)"
 export EDGE_INSPECT_EMBEDDED_BIN="$PWD/$(cross/build.sh host | tail -1)"
 export EDGE_INSPECT_AARCH64_BIN="$PWD/$(cross/build.sh aarch64 cortex-a53 | tail -1)"
+cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53
 
 step "fuzz the model loader (${FUZZ_SECONDS:=30}s)"
 # Only the summary on success; the whole log (crash input, stack) on failure.
