@@ -59,10 +59,8 @@ enum CalibrateCommand {
         // silently set from fewer parts than the user thinks.
         var scores: [Float] = []
         for path in args.positionals {
-            do throws(InspectionError) {
-                let image: Image
-                do { image = try ImageIO.load(path: path) } catch { throw InspectionError(error.message) }
-                scores.append(try inspector.inspect(image).score)
+            do {
+                scores.append(try inspector.inspect(Inspector.loadImage(path: path)).score)
             } catch {
                 Console.err("edge-inspect: \(error.message)")
                 return ExitCode.error

@@ -59,7 +59,6 @@ enum InfoCommand {
         let padded = { (n: Int) in (n + m.sizeMultiple - 1) / m.sizeMultiple * m.sizeMultiple }
         let shapes = try? model.shapes(height: padded(height), width: padded(width))
         Console.out("graph      \(model.nodes.count) ops, output value %\(model.output); shapes at \(padded(width))x\(padded(height))")
-        var macs = 0
         for (i, node) in model.nodes.enumerated() {
             let inputs = node.inputs.map { "%\($0)" }.joined(separator: ", ")
             var line = "  %\(pad(String(i + 1), 3)) = \(pad(node.op.name, 17)) (\(inputs))"
@@ -69,10 +68,6 @@ enum InfoCommand {
             }
             if case .conv2d(let c) = node.op {
                 line += "  k\(c.kernelH)x\(c.kernelW) s\(c.strideH) p\(c.padH) d\(c.dilationH) \(activationName(c.activation))"
-                if let shapes {
-                    let s = shapes[node.inputs[0]]
-                    macs += c.outChannels * c.outputHeight(s.height) * c.outputWidth(s.width) * c.inChannels * c.kernelH * c.kernelW
-                }
             }
             Console.out(line)
         }
@@ -86,7 +81,7 @@ enum InfoCommand {
             Console.out("  \(pad(t.name, 28)) \(pad(t.dtype.name, 4)) \(pad(shape, 14)) \(bytes) bytes")
         }
         Console.out("totals     \(parameters) parameters; f32 \(bytesByType[0]) B, f16 \(bytesByType[1]) B, i8 \(bytesByType[2]) B (incl. scales)")
-        if shapes != nil {
+        if shapes != nil, let macs = try? Engine(model: model).convolutionMACs(height: height, width: width) {
             Console.out("compute    \(Format.fixed(Double(macs) / 1e9, 3)) GMAC (\(Format.fixed(2 * Double(macs) / 1e9, 3)) GFLOP) per \(width)x\(height) image")
         }
     }

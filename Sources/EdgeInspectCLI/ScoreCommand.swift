@@ -107,8 +107,7 @@ enum ScoreCommand {
 
     static func scoreOne(_ path: String, inspector: Inspector, outDir: String?,
                          heatmap: Bool, rawMap: Bool) throws(InspectionError) -> Line {
-        let image: Image
-        do { image = try ImageIO.load(path: path) } catch { throw InspectionError(error.message) }
+        let image = try Inspector.loadImage(path: path)
         let result = try inspector.inspect(image)
         var line = Line(image: path, score: result.score, threshold: result.threshold, anomalous: result.anomalous,
                         ms: Double(result.nanoseconds) / 1e6, width: image.width, height: image.height)

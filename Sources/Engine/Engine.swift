@@ -11,17 +11,18 @@ public final class Engine {
         case reference  // the scalar reference kernels, for tests
     }
 
-    public let channels: Int
-    public let sizeMultiple: Int
-    public let padMode: PadMode
     public let kernels: KernelSet
     /// Threads the convolutions run on (the caller's thread is one of them).
     public let threads: Int
     private let pool: ThreadPool?
     private let model: ModelFile
     private let steps: [Step]
-    private let output: Int
     private var plan: Plan?
+
+    public var channels: Int { model.metadata.inputChannels }
+    public var sizeMultiple: Int { model.metadata.sizeMultiple }
+    public var padMode: PadMode { model.metadata.padMode }
+    private var output: Int { model.output }
 
     /// Largest input (after padding) the engine accepts, in pixels; beyond it the activations of a
     /// typical model no longer fit a small board's memory.
@@ -31,14 +32,10 @@ public final class Engine {
     /// convolutions (over 95 % of the work). If the threads cannot be started it runs on one.
     public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1) {
         self.model = model
-        self.channels = model.metadata.inputChannels
-        self.sizeMultiple = model.metadata.sizeMultiple
-        self.padMode = model.metadata.padMode
         self.kernels = kernels
         self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
         self.threads = pool?.size ?? 1
         self.steps = compile(model, keepPlainWeights: kernels == .reference)
-        self.output = model.output
     }
 
     /// Multiply-accumulates of all convolutions for an input of this size (after padding).

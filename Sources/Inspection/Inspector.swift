@@ -16,8 +16,9 @@ public struct Inspection {
     public var nanoseconds: UInt64       // preprocessing + inference + scoring
 }
 
-/// frame -> tensor -> reconstruction -> anomaly map -> decision. Owns the mapped model file, the
-/// engine, and the per-size working buffers, so steady-state frames reuse the same memory.
+/// frame -> tensor -> reconstruction -> anomaly map -> decision. Owns the mapped model file and the
+/// engine (whose activation buffers are planned once per input size); the per-frame arrays here
+/// (normalised input, reconstruction, maps) are still allocated each frame.
 public final class Inspector {
     public let modelPath: String
     public let model: ModelFile
@@ -42,9 +43,14 @@ public final class Inspector {
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
-    /// The image as the model sees it: channel count matched, resized if the model asks for it.
     public var threads: Int { engine.threads }
 
+    /// Decodes an image file, with the error phrased as an inspection failure naming the file.
+    public static func loadImage(path: String) throws(InspectionError) -> Image {
+        do { return try ImageIO.load(path: path) } catch { throw InspectionError(error.message) }
+    }
+
+    /// The image as the model sees it: channel count matched, resized if the model asks for it.
     public func modelInput(_ image: Image) -> Image {
         let m = model.metadata
         var input = m.inputChannels == 1 ? image.gray() : image.rgb()
@@ -98,10 +104,5 @@ public final class Inspector {
         return Inspection(score: score, threshold: threshold, map: map, error: errorMap, reconstruction: recon,
                           mapWidth: w, mapHeight: h,
                           nanoseconds: Clock.nanoseconds() - start)
-    }
-
-    /// Multiply-accumulates of one inference at this model-input size.
-    public func convolutionMACs(height: Int, width: Int) throws(InspectionError) -> Int {
-        do { return try engine.convolutionMACs(height: height, width: width) } catch { throw InspectionError(error.message) }
     }
 }
