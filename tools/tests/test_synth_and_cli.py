@@ -5,7 +5,6 @@ import numpy as np
 
 from edgeinspect import synth
 from edgeinspect.__main__ import main
-from edgeinspect.data import corrupt
 from edgeinspect.golden import read_golden
 from edgeinspect.modelfile import read
 
@@ -24,18 +23,6 @@ def test_defects_change_the_image_where_the_mask_is():
         assert mask.sum() > 10, kind
         clean, _ = synth.defective_image("samples", 100, kind)
         assert np.array_equal(img, clean)  # deterministic
-
-
-def test_corruption_is_local_plus_noise(rng):
-    clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
-    other = synth.good_image("train", 1)[:64, :64].astype(np.float32)
-    dirty, mask = corrupt(rng, clean, other)
-    diff = np.abs(dirty - clean)
-    assert dirty.shape == clean.shape and mask.shape == clean.shape
-    assert 0 <= mask.min() and mask.max() <= 1 and mask.max() > 0.5
-    # Outside the blobs only the light noise differs; inside, the change is structural.
-    assert diff[mask == 0].max() < 0.1
-    assert diff[mask > 0.9].mean() > diff[mask == 0].mean()
 
 
 def test_make_samples_is_reproducible(tmp_path):

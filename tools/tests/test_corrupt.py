@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+
+from edgeinspect import corrupt as C
+from edgeinspect import data as D
+from edgeinspect import synth
+
+
+@pytest.mark.parametrize("shape", sorted(C.SHAPES))
+def test_every_shape_is_a_soft_local_region(shape):
+    for seed in range(20):
+        rng = np.random.default_rng([7, seed])
+        m = C.SHAPES[shape](rng, 96, 80)
+        assert m.shape == (96, 80) and m.dtype == np.float32
+        assert 0 <= m.min() and m.max() <= 1
+        assert m.max() > 0.5, f"{shape} seed {seed}: empty"
+        assert (m > 0.5).mean() < 0.5, f"{shape} seed {seed}: not local"
+
+
+def test_fills_keep_shape_and_range():
+    clean = synth.good_image("train", 0)[:64, :96].astype(np.float32)
+    other = synth.good_image("train", 1).astype(np.float32)
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        f = C.fill(rng, clean, other)
+        assert f.shape == clean.shape
+        assert np.isfinite(f).all()
+    patch = C.transformed_patch(rng, other, 40, 50)
+    assert patch.shape == (40, 50) and 0 <= patch.min() and patch.max() <= 1
+
+
+def test_corruption_is_local_plus_noise():
+    clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
+    other = synth.good_image("train", 1).astype(np.float32)
+    for seed in range(10):
+        dirty, mask = C.corrupt(np.random.default_rng(seed), clean, other)
+        diff = np.abs(dirty - clean)
+        assert dirty.shape == clean.shape and mask.shape == clean.shape
+        assert 0 <= mask.min() and mask.max() <= 1 and mask.max() > 0.5
+        # Outside the shapes only the light noise differs.
+        assert diff[mask == 0].max() < 0.1
+
+
+def test_plain_batches_are_the_identity_task():
+    pool = [synth.good_image("train", i).astype(np.float32) for i in range(3)]
+    dirty, clean, mask = D.make_batch(np.random.default_rng(0), pool, 4, 64, corrupted=False)
+    assert np.array_equal(dirty, clean) and not mask.any()
+    dirty, clean, mask = D.make_batch(np.random.default_rng(0), pool, 4, 64)
+    assert not np.array_equal(dirty, clean) and mask.max() > 0.5
+
+
+def test_border_crops_touch_an_edge():
+    img = np.arange(100 * 120, dtype=np.float32).reshape(100, 120)
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        crop = D.random_crop(rng, img, 32, flips=False, border=1.0)
+        y, x = divmod(int(crop[0, 0]), 120)
+        assert y in (0, 68) and x in (0, 88)
