@@ -11,6 +11,7 @@ to separate multiply and add would halve the 'peak' and flatter every engine.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -111,7 +112,7 @@ int main(int argc, char **argv) {
 """
 
 FMA_MNEMONICS = re.compile(r"\b(vfmadd\w*|vfnmadd\w*|fmla|fmadd|vfma\.f32|vmla\.f32)\b")
-CFLAGS = ["-O2", "-march=native", "-ffp-contract=fast", "-pthread"]
+CFLAGS = ["-O2", "-ffp-contract=fast", "-pthread"]
 
 
 def _compiler() -> str:
@@ -121,24 +122,27 @@ def _compiler() -> str:
     raise RuntimeError("no C compiler found (cc, gcc or clang); install build-essential")
 
 
-def measure_peak(threads: list[int], repeats: int = 5, seconds: float = 0.2) -> dict:
-    """{'cflags', 'compiler', 'fma_instructions', 'lanes', 'gflops': {threads: GFLOP/s}}."""
+def measure_peak(threads: list[int], repeats: int = 5, seconds: float = 0.2,
+                 march: str = "native") -> dict:
+    """{'cflags', 'compiler', 'fma_instructions', 'lanes', 'gflops': {threads: GFLOP/s}}.
+    march 'native' is the machine's peak; e.g. 'haswell' gives the AVX2 (8-lane) peak that a
+    binary built for that CPU can reach on this machine."""
     cc = _compiler()
+    cflags = CFLAGS + [f"-march={march}"]
     with tempfile.TemporaryDirectory(prefix="edgeinspect-peak-") as tmp:
         src = os.path.join(tmp, "peak.c")
         exe = os.path.join(tmp, "peak")
         with open(src, "w") as f:
             f.write(C_SOURCE)
-        subprocess.run([cc, *CFLAGS, "-o", exe, src], check=True, capture_output=True, text=True)
-        asm = subprocess.run([cc, *CFLAGS, "-S", "-o", "-", src], check=True,
+        subprocess.run([cc, *cflags, "-o", exe, src], check=True, capture_output=True, text=True)
+        asm = subprocess.run([cc, *cflags, "-S", "-o", "-", src], check=True,
                              capture_output=True, text=True).stdout
         fma_count = len(FMA_MNEMONICS.findall(asm))
         if fma_count == 0:
-            raise RuntimeError(f"{cc} {' '.join(CFLAGS)} emitted no vector FMA instruction; "
+            raise RuntimeError(f"{cc} {' '.join(cflags)} emitted no vector FMA instruction; "
                                "the peak would be a multiply+add rate, not an FMA rate")
-        result = {"compiler": cc, "cflags": " ".join(CFLAGS), "fma_instructions": fma_count,
+        result = {"compiler": cc, "cflags": " ".join(cflags), "fma_instructions": fma_count,
                   "gflops": {}}
-        import json
         for t in threads:
             out = subprocess.run([exe, str(t), str(repeats), str(seconds)], check=True,
                                  capture_output=True, text=True).stdout
