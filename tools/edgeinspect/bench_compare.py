@@ -26,10 +26,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from .bench_report import build_rows, machine_info, markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Output tolerance against PyTorch in pixel units (normalised output x input.std), as (max, mean)
@@ -212,78 +213,60 @@ def check_engine(engine: Engine, size: int, x_path: Path, png: Path, ref: np.nda
         return {"ok": False, "error": str(e)}
 
 
-# ---------------------------------------------------------------- report
+# ---------------------------------------------------------------- phases
 
-def summarise(times: list[float]) -> dict:
-    t = np.asarray(times, dtype=np.float64)
-    return {"min": float(t.min()), "median": float(np.median(t)),
-            "p99": float(np.percentile(t, 99)), "runs": int(t.size)}
-
-
-def machine_info() -> dict:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for pkg in ("torch", "onnx", "onnxruntime", "ncnn", "pnnx", "numpy"):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
-    return {"cpu": cpu, "cores": os.cpu_count(), "machine": platform.machine(),
-            "python": platform.python_version(), "versions": versions,
-            "loadavg_start": list(os.getloadavg())}
+def run_checks(engines: list[Engine], sizes, inputs, refs, std: float, work: Path) -> None:
+    for e in engines:
+        for size in sizes:
+            png, x_path, _ = inputs[size]
+            c = e.check[size] = check_engine(e, size, x_path, png, refs[size], std, work)
+            status = "ok" if c["ok"] else "MISMATCH, not timed"
+            detail = c.get("error") or (f"|diff| max {c['max_abs_px']:.2e} px, mean {c['mean_abs_px']:.1e}"
+                                        if "max_abs_px" in c
+                                        else f"score rel diff {c['score_rel_diff']:.1e}")
+            print(f"  {e.label:34s} {size}x{size}: {status} ({detail})", flush=True)
 
 
-def markdown(report: dict) -> str:
-    peak = report["peak"]["gflops"]
-    per_threads = lambda g: ", ".join(  # noqa: E731
-        f"{g[str(t)]:.0f} GFLOP/s at {t} thread{'s' if t > 1 else ''}" for t in report["threads"])
-    lines = [
-        f"Model `{report['model']}`, {report['gmac'][str(report['sizes'][0])]:.3f} GMAC at "
-        f"{report['sizes'][0]}x{report['sizes'][0]}. Peak fp32 FMA measured: {per_threads(peak)} "
-        f"({report['peak']['lanes']}-lane vectors, {report['peak']['cflags']}).",
-    ]
-    if report.get("peak_avx2"):
-        lines.append(f"AVX2 peak (-march=haswell, the Swift package's default target CPU): "
-                     f"{per_threads(report['peak_avx2']['gflops'])}.")
-    lines += [
-        f"Load average at start {report['machine']['loadavg_start'][0]:.2f}, "
-        f"at end {report['machine']['loadavg_end'][0]:.2f} ({report['machine']['cores']} cores). "
-        f"{report['runs']} timed runs per row in {report['rounds']} round(s), "
-        f"{report['warmup_per_round']} warm-up runs per round.",
-        "",
-        "| size | threads | engine | median ms | min ms | p99 ms | GFLOP/s | % of peak | vs ORT fp32 | load ms | max diff px |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in report["rows"]:
-        if row.get("skipped"):
-            lines.append(f"| {row['size']} | {row['threads']} | {row['label']} | — | — | — | — | — | — | — | "
-                         f"not timed: {row['skipped']} |")
-            continue
-        lat = row["latency_ms"]
-        ratio = f"{row['ratio_to_ort_fp32']:.2f}x" if row.get("ratio_to_ort_fp32") else "—"
-        chk = row["check"]
-        diff = (f"{chk['max_abs_px']:.1e}" if "max_abs_px" in chk
-                else f"score {chk.get('score_rel_diff', 0):.0e} rel")
-        label = row["label"] + (" [score]" if row.get("mode") == "score" else "")
-        load = f"{row['load_ms']:.1f}" if row.get("load_ms") is not None else "—"
-        lines.append(f"| {row['size']} | {row['threads']} | {label} | {lat['median']:.2f} | {lat['min']:.2f} | "
-                     f"{lat['p99']:.2f} | {row['gflops']:.1f} | {100 * row['peak_fraction']:.1f}% | {ratio} | {load} | {diff} |")
-    lines += ["", "Ratio = engine median / ONNX Runtime fp32 median at the same size and threads "
-              "(below 1 is faster). GFLOP/s = 2 x direct-convolution MACs / median; % of peak: of the "
-              "measured peak at the same thread count. load ms: model file to ready session (median). "
-              "max diff px: largest |output - PyTorch| in pixel units on the timed image "
-              "(Swift: relative difference of the image score from the reference scorer)."]
-    if any(r.get("mode") == "score" for r in report["rows"]):
-        lines.append("[score]: timed through `edge-inspect score` (per-image time includes normalising "
-                     "and the Gaussian-smoothed error map, a few % more work than the network alone).")
-    return "\n".join(lines)
+def measure_peaks(threads: list[int], repeats: int) -> tuple[dict, dict | None]:
+    """The machine's peak, and on an x86 machine wider than AVX2 also the AVX2 peak: the Swift
+    package builds for -target-cpu haswell unless EDGEINSPECT_TARGET_CPU says otherwise."""
+    from .bench_peak import measure_peak
+    show = lambda p: ", ".join(f"{t} thread(s) {g:.1f}" for t, g in p["gflops"].items())  # noqa: E731
+    peak = measure_peak(threads, repeats=repeats)
+    print(f"  {show(peak)} GFLOP/s ({peak['cflags']})", flush=True)
+    peak_avx2 = None
+    if platform.machine() == "x86_64" and peak["lanes"] > 8:
+        peak_avx2 = measure_peak(threads, repeats=repeats, march="haswell")
+        print(f"  {show(peak_avx2)} GFLOP/s ({peak_avx2['cflags']})", flush=True)
+    return peak, peak_avx2
+
+
+def run_rounds(engines: list[Engine], sizes, threads, inputs, runs: int, rounds: int,
+               warmup: int) -> dict[tuple, dict]:
+    """(engine key, size, threads) -> accumulated times; engines whose check failed are left out.
+    Rounds rotate the engine order so that a slow drift of a busy machine hits all engines."""
+    per_round = [runs // rounds + (1 if r < runs % rounds else 0) for r in range(rounds)]
+    results: dict[tuple, dict] = {}
+    for size in sizes:
+        png, x_path, _ = inputs[size]
+        live = [e for e in engines if e.check[size]["ok"]]
+        for t in threads:
+            for r, n in enumerate(per_round):
+                k = r % len(live) if live else 0
+                for e in live[k:] + live[:k]:
+                    res = time_engine(e, size, t, x_path, png, warmup, n)
+                    acc = results.setdefault((e.key, size, t), {"times_ms": [], "load_ms": [],
+                                                                "peak_rss_kb": []})
+                    acc["times_ms"] += res.get("times_ms", [])
+                    acc["summary_ms"] = res.get("summary_ms")
+                    acc["mode"] = res.get("mode", "worker")
+                    for key in ("load_ms", "peak_rss_kb"):
+                        if res.get(key) is not None:
+                            acc[key].append(res[key])
+            medians = ", ".join(f"{e.key} {np.median(results[(e.key, size, t)]['times_ms'] or [np.nan]):.1f}"
+                                for e in live)
+            print(f"  {size}x{size}, {t} thread(s): median ms {medians}", flush=True)
+    return results
 
 
 # ---------------------------------------------------------------- command
@@ -317,7 +300,6 @@ def main(args) -> None:
     import torch
 
     from .bench_model import GraphModule, convolution_macs
-    from .bench_peak import measure_peak
     from .modelfile import read
 
     preset = QUICK if args.quick else FULL
@@ -359,81 +341,16 @@ def main(args) -> None:
     engines = prepare_engines(args, mf, module, sizes, inputs, work)
 
     print("checking outputs against PyTorch ...", flush=True)
-    for e in engines:
-        for size in sizes:
-            e.check[size] = check_engine(e, size, inputs[size][1], inputs[size][0], refs[size],
-                                         std, work)
-            c = e.check[size]
-            status = "ok" if c["ok"] else "MISMATCH, not timed"
-            detail = c.get("error") or (f"|diff| max {c['max_abs_px']:.2e} px, mean {c['mean_abs_px']:.1e}"
-                                        if "max_abs_px" in c
-                                        else f"score rel diff {c['score_rel_diff']:.1e}")
-            print(f"  {e.label:34s} {size}x{size}: {status} ({detail})", flush=True)
-
+    run_checks(engines, sizes, inputs, refs, std, work)
     print("measuring peak FMA rate ...", flush=True)
-    peak = measure_peak(threads, repeats=2 if args.quick else 5)
-    print(f"  {', '.join(f'{t} thread(s): {g:.1f} GFLOP/s' for t, g in peak['gflops'].items())}", flush=True)
-    peak_avx2 = None
-    if platform.machine() == "x86_64" and peak["lanes"] > 8:
-        # The Swift package builds for -target-cpu haswell unless EDGEINSPECT_TARGET_CPU says
-        # otherwise: its ceiling on this machine is the 8-lane (AVX2) peak.
-        peak_avx2 = measure_peak(threads, repeats=2 if args.quick else 5, march="haswell")
-        print(f"  AVX2 (-march=haswell): {', '.join(f'{t} thread(s): {g:.1f} GFLOP/s' for t, g in peak_avx2['gflops'].items())}",
-              flush=True)
-
-    per_round = [args.runs // args.rounds + (1 if r < args.runs % args.rounds else 0)
-                 for r in range(args.rounds)]
-    results: dict[tuple, dict] = {}
-    for size in sizes:
-        png, x_path, _ = inputs[size]
-        for t in threads:
-            live = [e for e in engines if e.check[size]["ok"]]
-            for r, n in enumerate(per_round):
-                order = live[r % len(live):] + live[:r % len(live)] if live else []
-                for e in order:
-                    res = time_engine(e, size, t, x_path, png, args.warmup, n)
-                    acc = results.setdefault((e.key, size, t), {"times_ms": [], "load_ms": [],
-                                                                "peak_rss_kb": [], "mode": None})
-                    acc["times_ms"] += res.get("times_ms", [])
-                    acc["summary_ms"] = res.get("summary_ms")
-                    acc["mode"] = res.get("mode", "worker")
-                    if res.get("load_ms") is not None:
-                        acc["load_ms"].append(res["load_ms"])
-                    if res.get("peak_rss_kb") is not None:
-                        acc["peak_rss_kb"].append(res["peak_rss_kb"])
-            done = ", ".join(f"{e.key} {np.median(results[(e.key, size, t)]['times_ms'] or [np.nan]):.1f}"
-                             for e in live)
-            print(f"  {size}x{size}, {t} thread(s): median ms {done}", flush=True)
-
+    peak, peak_avx2 = measure_peaks(threads, 2 if args.quick else 5)
+    print("timing ...", flush=True)
+    results = run_rounds(engines, sizes, threads, inputs, args.runs, args.rounds, args.warmup)
+    print("measuring peak FMA rate again (the higher of the two counts) ...", flush=True)
+    peak, peak_avx2 = _higher(peak, peak_avx2, *measure_peaks(threads, 2 if args.quick else 5))
     info["loadavg_end"] = list(os.getloadavg())
-    rows = []
-    for size in sizes:
-        macs = convolution_macs(mf, size, size)
-        for t in threads:
-            base = None
-            for e in engines:
-                row = {"engine": e.key, "label": e.label, "precision": e.precision, "size": size,
-                       "threads": t, "check": e.check[size], "note": e.note}
-                acc = results.get((e.key, size, t))
-                if acc is None:
-                    c = e.check[size]
-                    detail = c.get("error") or ", ".join(f"{k} {v:.3g}" for k, v in c.items()
-                                                         if isinstance(v, float))
-                    row["skipped"] = f"output check failed ({detail})" if not c["ok"] else "not run"
-                    rows.append(row)
-                    continue
-                lat = summarise(acc["times_ms"]) if acc["times_ms"] else acc["summary_ms"]
-                row.update({"mode": acc["mode"], "latency_ms": lat,
-                            "load_ms": float(np.median(acc["load_ms"])) if acc["load_ms"] else None,
-                            "peak_rss_kb": max(acc["peak_rss_kb"]) if acc["peak_rss_kb"] else None,
-                            "gflops": 2 * macs / (lat["median"] * 1e-3) / 1e9,
-                            "peak_fraction": 2 * macs / (lat["median"] * 1e-3) / 1e9 / peak["gflops"][t]})
-                if e.key == BASELINE:
-                    base = lat["median"]
-                rows.append(row)
-            for row in rows:
-                if row["size"] == size and row["threads"] == t and "latency_ms" in row and base:
-                    row["ratio_to_ort_fp32"] = row["latency_ms"]["median"] / base
+    rows = build_rows(engines, results, sizes, threads,
+                      lambda s: convolution_macs(mf, s, s), peak["gflops"], BASELINE)
 
     report = {
         "model": str(args.model), "sizes": sizes, "threads": threads,
@@ -451,6 +368,15 @@ def main(args) -> None:
     print()
     print(table)
     print(f"\nwrote {work / 'bench.json'} and {work / 'bench.md'}")
+
+
+def _higher(peak: dict, avx2: dict | None, again: dict, avx2_again: dict | None):
+    """Per thread count, the higher of two peak measurements: a busy machine can only lower it."""
+    def merge(a, b):
+        if a is None or b is None:
+            return a or b
+        return {**a, "gflops": {t: max(a["gflops"][t], b["gflops"][t]) for t in a["gflops"]}}
+    return merge(peak, again), merge(avx2, avx2_again)
 
 
 def _absent(module: str) -> bool:
