@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench_report import build_rows, machine_info, markdown
+from .bench_report import build_rows, latency, machine_info, markdown
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Output tolerance against PyTorch in pixel units (normalised output x input.std), as (max, mean)
@@ -255,16 +255,18 @@ def run_rounds(engines: list[Engine], sizes, threads, inputs, runs: int, rounds:
                 k = r % len(live) if live else 0
                 for e in live[k:] + live[:k]:
                     res = time_engine(e, size, t, x_path, png, warmup, n)
-                    acc = results.setdefault((e.key, size, t), {"times_ms": [], "load_ms": [],
-                                                                "peak_rss_kb": []})
+                    acc = results.setdefault((e.key, size, t), {"times_ms": [], "summaries": [],
+                                                                "load_ms": [], "peak_rss_kb": []})
                     acc["times_ms"] += res.get("times_ms", [])
-                    acc["summary_ms"] = res.get("summary_ms")
+                    if res.get("summary_ms"):
+                        acc["summaries"].append(res["summary_ms"])
                     acc["mode"] = res.get("mode", "worker")
+                    acc["extra"] = {k: res[k] for k in ("command", "frame_ms", "first_frame_ms", "layers")
+                                    if res.get(k) is not None}
                     for key in ("load_ms", "peak_rss_kb"):
                         if res.get(key) is not None:
                             acc[key].append(res[key])
-            medians = ", ".join(f"{e.key} {np.median(results[(e.key, size, t)]['times_ms'] or [np.nan]):.1f}"
-                                for e in live)
+            medians = ", ".join(f"{e.key} {latency(results[(e.key, size, t)])['median']:.1f}" for e in live)
             print(f"  {size}x{size}, {t} thread(s): median ms {medians}", flush=True)
     return results
 

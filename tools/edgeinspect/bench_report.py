@@ -15,6 +15,17 @@ def summarise(times: list[float]) -> dict:
             "p99": float(np.percentile(t, 99)), "runs": int(t.size)}
 
 
+def latency(acc: dict) -> dict:
+    """min/median/p99 of an engine's runs. Where an engine reports only per-round summaries
+    (`edge-inspect bench`), they are combined: min of the minima, median of the medians, max of
+    the p99s (exact for one round; for several, a fair stand-in that never flatters)."""
+    if acc["times_ms"]:
+        return summarise(acc["times_ms"])
+    rounds = acc["summaries"]
+    return {"min": min(r["min"] for r in rounds), "median": float(np.median([r["median"] for r in rounds])),
+            "p99": max(r["p99"] for r in rounds), "runs": sum(r["runs"] for r in rounds)}
+
+
 def machine_info() -> dict:
     cpu = "unknown"
     try:
@@ -75,6 +86,9 @@ def markdown(report: dict) -> str:
               "measured peak at the same thread count. load ms: model file to ready session (median). "
               "max diff px: largest |output - PyTorch| in pixel units on the timed image "
               "(Swift: relative difference of the image score from the reference scorer)."]
+    if any(r.get("mode") == "bench" for r in report["rows"]):
+        lines.append("edge-inspect rows: `edge-inspect bench --image` (its inference_ms: the network alone; "
+                     "per-round medians combined as their median, p99 as the largest).")
     if any(r.get("mode") == "score" for r in report["rows"]):
         lines.append("[score]: timed through `edge-inspect score` (per-image time includes normalising "
                      "and the Gaussian-smoothed error map, a few % more work than the network alone).")
@@ -100,12 +114,13 @@ def build_rows(engines, results: dict, sizes, threads, macs_of, peak_gflops: dic
                                                          if isinstance(v, float))
                     row["skipped"] = f"output check failed ({detail})" if not c["ok"] else "not run"
                 else:
-                    lat = summarise(acc["times_ms"]) if acc["times_ms"] else acc["summary_ms"]
+                    lat = latency(acc)
                     gflops = 2 * macs / (lat["median"] * 1e-3) / 1e9
                     row.update({"mode": acc["mode"], "latency_ms": lat,
                                 "load_ms": float(np.median(acc["load_ms"])) if acc["load_ms"] else None,
                                 "peak_rss_kb": max(acc["peak_rss_kb"]) if acc["peak_rss_kb"] else None,
-                                "gflops": gflops, "peak_fraction": gflops / peak_gflops[t]})
+                                "gflops": gflops, "peak_fraction": gflops / peak_gflops[t],
+                                **acc.get("extra", {})})
                 group.append(row)
             base = next((r["latency_ms"]["median"] for r in group
                          if r["engine"] == baseline and "latency_ms" in r), None)

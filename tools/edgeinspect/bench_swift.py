@@ -1,8 +1,9 @@
 """The Swift runtime (`edge-inspect`) as one engine of the comparison.
 
 Two ways to time it, chosen by what the binary offers:
-- `edge-inspect bench` (issue 4), when the binary has it: the network alone, timed inside the
-  process; its JSON gives load time, latencies and peak RSS.
+- `edge-inspect bench` (issue 4), when the binary has it: its `inference_ms` is the network
+  alone (normalised input to reconstruction), timed inside the process, which is what the other
+  engines' runs time; its JSON also gives load time, frame time, peak RSS and per-layer kernels.
 - otherwise `edge-inspect score --json --no-heatmap` on the same PNG repeated warm-up + N times:
   each JSON line's `ms` is one inspection timed inside the process (normalise + pad + network +
   error map + Gaussian + score; PNG decoding and process start are outside it). That is a little
@@ -15,7 +16,6 @@ Python reference scorer (score.py) on the same PNG, which only holds if the grap
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -43,57 +43,37 @@ def _score_lines(exe: Path, model: Path, image: Path, threads: int, count: int) 
     return lines
 
 
-def _bench_args(help_text: str, model: Path, image: Path, size: int, threads: int,
-                warmup: int, runs: int) -> list[str]:
-    """Command-line arguments of `edge-inspect bench`, from the options its --help lists."""
-    args = ["bench", "--model", str(model), "--threads", str(threads), "--json"]
-    if "--size" in help_text:
-        args += ["--size", f"{size}x{size}" if re.search(r"--size\s+W", help_text) else str(size)]
-    elif "--width" in help_text:
-        args += ["--width", str(size), "--height", str(size)]
-    else:
-        args += [str(image)]
-    if "--warmup" in help_text:
-        args += ["--warmup", str(warmup)]
-    for flag in ("--runs", "--iterations", "--repeat"):
-        if flag in help_text:
-            args += [flag, str(runs)]
-            break
-    return args
-
-
-def _pick(d: dict, *keys):
-    for k in keys:
-        if k in d:
-            return d[k]
-    return None
+def _bench_command(exe: Path, help_text: str, model: Path, image: Path, size: int, threads: int,
+                   warmup: int, runs: int) -> list[str]:
+    """`edge-inspect bench` on the same PNG the other engines read (--image), or an input of the
+    same size (--size HxW) from a binary without --image."""
+    cmd = [str(exe), "bench", "--model", str(model), "--threads", str(threads), "--json",
+           "--warmup", str(warmup), "--iterations", str(runs)]
+    return cmd + (["--image", str(image)] if "--image" in help_text else ["--size", f"{size}x{size}"])
 
 
 def time_swift(exe: Path, model: Path, image: Path, size: int, threads: int,
                warmup: int, runs: int) -> dict:
-    """{'mode', 'load_ms', 'times_ms' (or 'summary_ms'), 'peak_rss_kb'} for one configuration."""
+    """{'mode', 'load_ms', 'times_ms' or 'summary_ms', 'peak_rss_kb', ...} for one configuration.
+    `bench` reports min/median/p99 of its runs, not each run: 'summary_ms' then."""
     if has_bench(exe):
         help_text = subprocess.run([str(exe), "bench", "--help"], capture_output=True,
                                    text=True).stdout
-        cmd = [str(exe)] + _bench_args(help_text, model, image, size, threads, warmup, runs)
+        cmd = _bench_command(exe, help_text, model, image, size, threads, warmup, runs)
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
         report = json.loads(r.stdout.strip().splitlines()[-1])
-        out = {"mode": "bench", "command": " ".join(cmd), "raw": report,
-               "load_ms": _pick(report, "load_ms", "loadMs", "load"),
-               "peak_rss_kb": _pick(report, "peak_rss_kb", "peakRSSKB")}
-        if _pick(report, "peak_rss_bytes", "peak_rss") is not None and out["peak_rss_kb"] is None:
-            out["peak_rss_kb"] = _pick(report, "peak_rss_bytes", "peak_rss") / 1024
-        times = _pick(report, "times_ms", "samples_ms", "latencies_ms")
-        if times:
-            out["times_ms"] = [float(t) for t in times]
-        else:
-            lat = _pick(report, "latency_ms", "latency") or report
-            out["summary_ms"] = {"min": float(_pick(lat, "min", "min_ms")),
-                                 "median": float(_pick(lat, "median", "median_ms")),
-                                 "p99": float(_pick(lat, "p99", "p99_ms"))}
-        return out
+        if (report.get("width"), report.get("height")) != (size, size):
+            raise RuntimeError(f"edge-inspect bench ran {report.get('width')}x{report.get('height')}, "
+                               f"not {size}x{size}")
+        lat = report["inference_ms"]  # the network alone, like the other engines' runs
+        return {"mode": "bench", "command": " ".join(cmd), "load_ms": report.get("load_ms"),
+                "peak_rss_kb": report["peak_rss_bytes"] / 1024 if "peak_rss_bytes" in report else None,
+                "summary_ms": {"min": float(lat["min"]), "median": float(lat["median"]),
+                               "p99": float(lat["p99"]), "runs": runs},
+                "frame_ms": report.get("frame_ms"), "first_frame_ms": report.get("first_frame_ms"),
+                "layers": report.get("layers")}
     lines = _score_lines(exe, model, image, threads, warmup + runs)
     return {"mode": "score", "load_ms": None, "peak_rss_kb": None,
             "times_ms": [float(line["ms"]) for line in lines[warmup:]]}

@@ -120,3 +120,26 @@ def test_bench_compare_end_to_end_tiny(tmp_path):
         assert row["check"]["ok"], row
         assert row["latency_ms"]["runs"] == 1
     assert (out / "bench.md").read_text().count("| 64 | 1 |") == 4
+
+
+def test_latency_from_runs_and_from_round_summaries():
+    from edgeinspect.bench_report import latency
+    runs = latency({"times_ms": [5.0, 1.0, 3.0, 2.0, 4.0], "summaries": []})
+    assert (runs["min"], runs["median"], runs["runs"]) == (1.0, 3.0, 5)
+    rounds = latency({"times_ms": [], "summaries": [
+        {"min": 2.0, "median": 3.0, "p99": 9.0, "runs": 10},
+        {"min": 1.0, "median": 5.0, "p99": 6.0, "runs": 10},
+        {"min": 4.0, "median": 4.0, "p99": 7.0, "runs": 10}]})
+    assert rounds == {"min": 1.0, "median": 4.0, "p99": 9.0, "runs": 30}
+
+
+def test_swift_bench_command_reads_the_same_png_when_it_can():
+    from edgeinspect.bench_swift import _bench_command
+    exe, model, png = Path("edge-inspect"), Path("m.eim"), Path("input-256.png")
+    with_image = _bench_command(exe, "--size HxW ... --image FILE ...", model, png, 256, 2, 3, 10)
+    assert with_image[:2] == ["edge-inspect", "bench"]
+    assert with_image[with_image.index("--image") + 1] == str(png) and "--size" not in with_image
+    assert with_image[with_image.index("--threads") + 1] == "2"
+    assert with_image[with_image.index("--iterations") + 1] == "10"
+    size_only = _bench_command(exe, "--size HxW", model, png, 512, 1, 3, 10)
+    assert size_only[size_only.index("--size") + 1] == "512x512"
