@@ -41,6 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE_PX = {"fp32": (1e-4, 1e-5), "int8": (0.1, 0.01)}
 SWIFT_SCORE_RTOL = 1e-3
 BASELINE = "ort-fp32"
+ENGINE_KEYS = {"ort-fp32", "ort-int8", "ncnn-fp32", "ncnn-int8", "swift"}
 FULL = {"runs": 30, "warmup": 5, "rounds": 3, "calib_images": 16}
 QUICK = {"runs": 5, "warmup": 1, "rounds": 1, "calib_images": 8}
 
@@ -70,8 +71,9 @@ def _folder_images(folder: Path) -> list[Path]:
 
 
 def make_inputs(mf, size: int, calib_count: int, images: Path | None, work: Path):
-    """(timed input PNG, its normalised [1,C,H,W] float32, calibration list of [C,H,W] float32).
-    The timed image goes through a PNG so the Swift runtime reads exactly the same pixels."""
+    """(timed input PNG, its normalised [1,C,H,W] float32, calibration list of normalised
+    [C,H,W] float32, a sentence naming the source). The timed image goes through a PNG so the
+    Swift runtime reads exactly the same pixels."""
     from PIL import Image
 
     from .score import load_image, resize
@@ -317,12 +319,23 @@ def main(args) -> None:
         args.swift_int8_model = sibling if sibling.exists() else None
     sizes = [int(s) for s in args.sizes.split(",")]
     threads = [int(t) for t in args.threads.split(",")]
+    unknown = set(args.engines.split(",")) - ENGINE_KEYS
+    if unknown:
+        raise SystemExit(f"--engines: unknown {', '.join(sorted(unknown))} (known: {', '.join(sorted(ENGINE_KEYS))})")
     args.rounds = max(1, min(args.rounds, args.runs))
     work = args.out
     work.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)  # the exporters' reference runs stay off the timed cores' budget
 
     mf = read(str(args.model))
+    mult = mf.meta("input.size_multiple")
+    if any(s % mult for s in sizes):
+        # The runtime would pad such an input and the exported graphs would not: not the same work.
+        raise SystemExit(f"--sizes: every size must be a multiple of the model's size multiple {mult}")
+    dataset = mf.meta("train.dataset") if "train.dataset" in mf.metadata else ""
+    if args.images is None and "synthetic" not in dataset:
+        print("bench-compare: note: this model was not trained on the synthetic texture; give --images "
+              "with its own kind of images so that int8 calibration sees real ranges", file=sys.stderr)
     module = GraphModule(mf)
     std = float(np.mean(mf.meta("input.std")))
     info = machine_info()
