@@ -111,12 +111,14 @@ def prepare_engines(args, mf, module, sizes, inputs, work: Path) -> list[Engine]
 
     if wanted & {"ort-fp32", "ort-int8"}:
         fp32 = Engine("ort-fp32", "ONNX Runtime fp32", "fp32")
-        int8 = Engine("ort-int8", "ONNX Runtime int8 (static QDQ)", "int8")
+        int8 = Engine("ort-int8", "ONNX Runtime int8 (static QDQ)", "int8",
+                      note=f"{args.ort_int8_activations} activations, int8 per-channel weights")
         for size in sizes:
             path = export_onnx(module, channels, size, models / f"model-{size}.onnx")
             fp32.files[size] = [str(path)]
             if "ort-int8" in wanted:
-                q = quantize_onnx_int8(path, models / f"model-{size}.int8.onnx", inputs[size][2])
+                q = quantize_onnx_int8(path, models / f"model-{size}.int8.onnx", inputs[size][2],
+                                       args.ort_int8_activations)
                 int8.files[size] = [str(q)]
         engines += [e for e in (fp32, int8) if e.key in wanted]
 
@@ -292,6 +294,8 @@ def add_arguments(p) -> None:
     p.add_argument("--rounds", type=int, help="split the runs into this many rounds, engine order "
                    "rotated each round (default 3; --quick 1)")
     p.add_argument("--calib-images", type=int, help="calibration images for int8 (default 16; --quick 8)")
+    p.add_argument("--ort-int8-activations", choices=["uint8", "int8"], default="uint8",
+                   help="activation type of the ORT int8 model (default uint8: U8S8, ORT's fast x86 path)")
     p.add_argument("--images", type=Path, help="folder of real images: the first is timed, the next "
                    "--calib-images calibrate int8 (default: synthetic images)")
     p.add_argument("--out", type=Path, default=Path("runs/bench-compare"),
