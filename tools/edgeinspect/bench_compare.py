@@ -265,7 +265,8 @@ def run_rounds(engines: list[Engine], sizes, threads, inputs, runs: int, rounds:
                     if res.get("summary_ms"):
                         acc["summaries"].append(res["summary_ms"])
                     acc["mode"] = res.get("mode", "worker")
-                    acc["extra"] = {k: res[k] for k in ("command", "frame_ms", "first_frame_ms", "layers")
+                    acc["extra"] = {k: res[k] for k in ("command", "frame_ms", "first_frame_ms", "layers",
+                                                        "reported_peak_rss_bytes")
                                     if res.get(k) is not None}
                     for key in ("load_ms", "peak_rss_kb"):
                         if res.get(key) is not None:

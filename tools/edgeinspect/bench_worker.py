@@ -8,14 +8,13 @@ have it. The Swift runtime is its own process anyway. This module imports neithe
 rest of the package, so a worker starts in well under a second.
 
 Prints one JSON object: load_ms (model file to ready session), times_ms (one per timed run),
-peak_rss_kb (the whole worker process, Python included: for reference only).
+peak_rss_kb (VmHWM of the whole worker process, Python included: for reference only).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 
@@ -62,6 +61,20 @@ def ncnn_net(param: str, binary: str, threads: int, int8: bool):
     return run
 
 
+def peak_rss_kb() -> int | None:
+    """This process's own high-water RSS. Not getrusage's ru_maxrss: Linux carries the parent's
+    high-water mark into a child across fork and exec, so a worker started by the benchmark (with
+    torch loaded, about 1 GB) would report the parent's figure."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m edgeinspect.bench_worker")
     p.add_argument("engine", choices=["ort", "ncnn", "ncnn-int8"])
@@ -92,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.output:
         np.save(args.output, y)
     json.dump({"load_ms": load_ms, "times_ms": times,
-               "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}, sys.stdout)
+               "peak_rss_kb": peak_rss_kb()}, sys.stdout)
     print()
     return 0
 
