@@ -56,6 +56,11 @@ def _evaluate(args):
     main(args)
 
 
+def _bench_compare(args):
+    from .bench_compare import main
+    main(args)
+
+
 def _info(args):
     from .modelfile import DTYPE_NAMES, read
     mf = read(args.model)
@@ -70,7 +75,7 @@ def _info(args):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import evaluate, export, train
+    from . import bench_compare, evaluate, export, train
     parser = argparse.ArgumentParser(prog="python -m edgeinspect", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -100,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="image/pixel AUROC, PRO, F1 of PyTorch and Swift on an MVTec-AD folder")
     evaluate.add_arguments(p)
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("bench-compare", help="time the model on ONNX Runtime, ncnn and edge-inspect side by side")
+    bench_compare.add_arguments(p)
+    p.set_defaults(func=_bench_compare)
 
     p = sub.add_parser("info", help="validate a model file and print its metadata, graph and tensors")
     p.add_argument("model")
