@@ -140,7 +140,8 @@ public final class Engine {
             }
         case .upsampleBilinear(let s):
             if kernels == .simd {
-                upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+                upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
+                                 into: out, scratch: plan.scratch.pointer)
             } else {
                 referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }

@@ -9,7 +9,7 @@ final class Plan {
     let shapes: [Shape]                  // per value id
     let bufferOfValue: [Int]             // value id -> index into buffers
     let buffers: [AlignedBuffer]
-    let scratch: AlignedBuffer           // zero-padded conv input copies
+    let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
 
     init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int) {
         self.height = height
@@ -44,6 +44,10 @@ final class Plan {
             if case .conv(let layer) = step.kind {
                 let s = shapes[step.inputs[0]]
                 scratchCount = max(scratchCount, layer.geometry(inHeight: s.height, inWidth: s.width).scratchCount)
+            }
+            if case .upsampleBilinear(let scale) = step.kind {
+                let s = shapes[step.inputs[0]]
+                scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale))
             }
             // Inputs whose last reader is this step can be reused from the next step on.
             for (k, v) in step.inputs.enumerated() where lastUse[v] == i && !step.inputs[..<k].contains(v) {

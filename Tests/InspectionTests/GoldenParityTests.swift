@@ -53,7 +53,7 @@ final class GoldenParityTests: XCTestCase {
         return Self.repo.appendingPathComponent("weights/\(name).eim").path
     }
 
-    func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
+    func maxAbs<A: Collection<Float>>(_ a: A, _ b: [Float]) -> Float {
         XCTAssertEqual(a.count, b.count)
         return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
