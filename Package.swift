@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "ModelFile", swiftSettings: swift),
         .target(name: "Kernels", dependencies: ["CPlatform"], swiftSettings: swift),
-        .target(name: "Engine", dependencies: ["ModelFile", "Kernels"], swiftSettings: swift),
+        .target(name: "Engine", dependencies: ["ModelFile", "Kernels", "CPlatform"], swiftSettings: swift),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
         .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "Inspection",
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging", "AllocationCounter"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "AllocationCounter"]),
         // Test support: counts heap allocations by interposing malloc & co. (AllocationTests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
     ]

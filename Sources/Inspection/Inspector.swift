@@ -27,13 +27,13 @@ public final class Inspector {
     public let model: ModelFile
     public var threshold: Float
     private let file: MappedFile          // keeps `model.bytes` valid
-    private let engine: Engine
+    public let engine: Engine            // for `bench`: inference alone, per-layer times
     private let blur: GaussianBlur
     private let reduction: ScoreReduction
     private var frame: FrameBuffers?
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
-                threads: Int = 1) throws(InspectionError) {
+                threads: Int = 1, policy: ConvKernelPolicy = .measure) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -42,7 +42,7 @@ public final class Inspector {
         self.file = file
         self.modelPath = modelPath
         self.threshold = threshold ?? model.metadata.threshold
-        engine = Engine(model: model, kernels: kernels, threads: threads)
+        engine = Engine(model: model, kernels: kernels, threads: threads, policy: policy)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
