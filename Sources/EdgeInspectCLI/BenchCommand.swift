@@ -12,7 +12,7 @@ enum BenchCommand {
         edge-inspect bench: time a model on this machine
 
         Usage: edge-inspect bench --model MODEL [--size HxW | --image FILE] [--threads N]
-                                  [--iterations K] [--warmup W] [--kernel K] [--json]
+                                  [--iterations K] [--warmup W] [--kernel K] [--clock wall|cpu] [--json]
 
         Options:
           --model FILE       model file (.eim)
@@ -21,8 +21,12 @@ enum BenchCommand {
           --threads N        threads for the convolutions (default: one per core)
           --iterations K     timed runs of each measurement (default 50)
           --warmup W         untimed runs first (default 3)
-          --kernel K         auto (default: per layer, the faster by measurement), direct or
-                             winograd (forced wherever it applies; for comparisons)
+          --kernel K         auto (default: per layer, the fastest by measurement), or one of
+                             direct-oc8, direct-x16, winograd-f4x3 forced wherever it applies
+                             (direct-oc8 elsewhere); every command reads EDGEINSPECT_CONV_KERNEL too
+          --clock cpu        time with the calling thread's CPU time instead of the wall clock: on a
+                             busy machine it leaves out the time the thread waited for a core (with
+                             several threads it is the calling thread's own share of the work)
           --json             print one JSON object instead of the table
 
         Reports: model load time (open, parse, compile: ready for the first frame) and the first
@@ -37,7 +41,7 @@ enum BenchCommand {
         if rawArgs.contains("--help") { Console.out(help); return ExitCode.ok }
         let args: Arguments
         do {
-            args = try Arguments(rawArgs, valueOptions: ["--model", "--size", "--image", "--threads", "--iterations", "--warmup", "--kernel"],
+            args = try Arguments(rawArgs, valueOptions: ["--model", "--size", "--image", "--threads", "--iterations", "--warmup", "--kernel", "--clock"],
                                  flagOptions: ["--json"])
         } catch {
             return usageError(error.message)
@@ -50,9 +54,15 @@ enum BenchCommand {
             guard let parsed = parseSize(size) else { return usageError("--size needs HxW, e.g. 256x256") }
             (height, width) = parsed
         }
-        guard let policy = ConvKernelPolicy(name: args.value("--kernel") ?? "auto") else {
-            return usageError("--kernel needs auto, direct or winograd")
+        var policy: ConvKernelPolicy? = nil              // nil: EDGEINSPECT_CONV_KERNEL, else auto
+        if let name = args.value("--kernel") {
+            guard let named = ConvKernelPolicy(name: name) else {
+                return usageError("--kernel needs auto, direct-oc8, direct-x16 or winograd-f4x3")
+            }
+            policy = named
         }
+        let clock = args.value("--clock") ?? "wall"
+        guard clock == "wall" || clock == "cpu" else { return usageError("--clock needs wall or cpu") }
         let threads: Int, iterations: Int, warmup: Int
         do {
             threads = try args.threads()
@@ -72,7 +82,7 @@ enum BenchCommand {
             } else {
                 image = randomImage(channels: inspector.model.metadata.inputChannels, height: height, width: width)
             }
-            let result = try measure(inspector, image: image, iterations: iterations, warmup: warmup)
+            let result = try measure(inspector, image: image, iterations: iterations, warmup: warmup, cpuClock: clock == "cpu")
             var report = result
             report.modelPath = modelPath
             report.loadMs = Double(loadNs) / 1e6
@@ -85,21 +95,24 @@ enum BenchCommand {
         }
     }
 
-    static func measure(_ inspector: Inspector, image: Image, iterations: Int, warmup: Int) throws(InspectionError) -> BenchReport {
+    static func measure(_ inspector: Inspector, image: Image, iterations: Int, warmup: Int,
+                        cpuClock: Bool) throws(InspectionError) -> BenchReport {
         let engine = inspector.engine
+        let now = cpuClock ? Clock.threadCPUNanoseconds : Clock.nanoseconds
         let (h, w, c) = (image.height, image.width, image.channels)
         var report = BenchReport(width: w, height: h, threads: inspector.threads)
+        report.clock = cpuClock ? "cpu" : "wall"
 
-        let first = Clock.nanoseconds()
+        let first = Clock.nanoseconds()          // wall: planning is a one-off the user waits for
         _ = try inspector.inspect(modelInput: image)
         report.firstFrameMs = Double(Clock.nanoseconds() - first) / 1e6
 
         for _ in 0..<warmup { _ = try inspector.inspect(modelInput: image) }
         var frames: [Double] = []
         for _ in 0..<iterations {
-            let t = Clock.nanoseconds()
+            let t = now()
             _ = try inspector.inspect(modelInput: image)
-            frames.append(Double(Clock.nanoseconds() - t) / 1e6)
+            frames.append(Double(now() - t) / 1e6)
         }
         report.frame = Latency(frames)
 
@@ -118,9 +131,9 @@ enum BenchCommand {
                 try output.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
                     for _ in 0..<warmup { try engine.reconstruct(x.baseAddress!, height: h, width: w, into: y.baseAddress!) }
                     for _ in 0..<iterations {
-                        let t = Clock.nanoseconds()
+                        let t = now()
                         try engine.reconstruct(x.baseAddress!, height: h, width: w, into: y.baseAddress!)
-                        inference.append(Double(Clock.nanoseconds() - t) / 1e6)
+                        inference.append(Double(now() - t) / 1e6)
                     }
                     // Per-layer times in separate runs, so reading the clock per step does not
                     // touch the latencies above.
@@ -128,7 +141,7 @@ enum BenchCommand {
                         for i in layerNs.indices { layerNs[i] = 0 }
                         try layerNs.withUnsafeMutableBufferPointer { (ns) throws(EngineError) in
                             try engine.reconstruct(x.baseAddress!, height: h, width: w, into: y.baseAddress!,
-                                                   layerNanoseconds: ns.baseAddress!)
+                                                   layerNanoseconds: ns.baseAddress!, cpuClock: cpuClock)
                         }
                         layerRuns.append(layerNs)
                     }

@@ -1,4 +1,5 @@
 import Engine
+import ModelFile
 import Platform
 
 /// min / median / p99 of a series of times in milliseconds (p99 by nearest rank).
@@ -29,7 +30,7 @@ struct LayerTime {
 
 /// What `bench` measured, printed as a table or as one JSON object (the tools/ benchmark's input).
 struct BenchReport {
-    var modelPath = ""
+    var modelPath = "", clock = "wall"
     let width: Int, height: Int, threads: Int
     var loadMs = 0.0, firstFrameMs = 0.0
     var frame = Latency(), inference = Latency()
@@ -45,7 +46,7 @@ struct BenchReport {
 
     var text: String {
         var lines = [
-            "model      \(modelPath), input \(width)x\(height), \(threads) thread\(threads == 1 ? "" : "s")",
+            "model      \(modelPath), input \(width)x\(height), \(threads) thread\(threads == 1 ? "" : "s"), \(clock) clock",
             "load       \(Format.fixed(loadMs, 2)) ms (open, parse, compile); first frame \(Format.fixed(firstFrameMs, 1)) ms (plans buffers, picks kernels)",
             "frame      \(frame.text)  (frame -> score)",
             "inference  \(inference.text)",

@@ -39,7 +39,7 @@ public final class Engine {
         self.policy = policy
         self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
         self.threads = pool?.size ?? 1
-        self.steps = compile(model, keepPlainWeights: kernels == .reference, winograd: kernels == .simd)
+        self.steps = compile(model, keepPlainWeights: kernels == .reference, fastKernels: kernels == .simd)
     }
 
     /// Multiply-accumulates of all convolutions for an input of this size (after padding).
@@ -85,10 +85,11 @@ public final class Engine {
     }
 
     /// input: [channels, height, width] normalised pixels; output: same shape, the reconstruction.
-    /// layerNanoseconds: nil, or `stepCount` counters to which each step's wall time is added.
+    /// layerNanoseconds: nil, or `stepCount` counters to which each step's time is added: wall time,
+    /// or with `cpuClock` the calling thread's CPU time (its own share of the work).
     public func reconstruct(_ input: UnsafePointer<Float>, height: Int, width: Int,
                             into result: UnsafeMutablePointer<Float>,
-                            layerNanoseconds: UnsafeMutablePointer<UInt64>? = nil) throws(EngineError) {
+                            layerNanoseconds: UnsafeMutablePointer<UInt64>? = nil, cpuClock: Bool = false) throws(EngineError) {
         guard height >= 1, width >= 1 else { throw EngineError("empty input (\(width)x\(height))") }
         let (ph, pw) = (padded(height), padded(width))
         guard ph.multipliedReportingOverflow(by: pw).partialValue <= Engine.maxPixels, ph <= 65536, pw <= 65536 else {
@@ -98,9 +99,9 @@ public final class Engine {
         padInput(input, height: height, width: width, into: plan.pointer(0), paddedHeight: ph, paddedWidth: pw)
         if let layerNanoseconds {
             for (i, step) in steps.enumerated() {
-                let start = ei_now_ns()
+                let start = cpuClock ? ei_thread_cpu_ns() : ei_now_ns()
                 execute(step, value: i + 1, plan: plan)
-                layerNanoseconds[i] += ei_now_ns() - start
+                layerNanoseconds[i] += (cpuClock ? ei_thread_cpu_ns() : ei_now_ns()) - start
             }
         } else {
             for (i, step) in steps.enumerated() { execute(step, value: i + 1, plan: plan) }
@@ -144,6 +145,9 @@ public final class Engine {
             case .winograd:
                 conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
                                   output: out, scratch: plan.scratch.pointer, pool: pool)
+            case .directX16:
+                conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
+                                output: out, scratch: plan.scratch.pointer, pool: pool)
             case .direct, nil:
                 conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
                                 output: out, scratch: plan.scratch.pointer, pool: pool)

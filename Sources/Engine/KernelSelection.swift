@@ -4,23 +4,27 @@ import Kernels
 extension Engine {
     /// Picks each convolution's kernel for a new plan. With `.measure`, every eligible kernel runs
     /// twice on the layer's real shape (in the plan's own buffers, before any frame uses them) and
-    /// the faster by its better run is kept: which kernel wins depends on channel counts, image
-    /// width and the CPU's caches, so a formula would be wrong somewhere; a measurement is not.
-    /// Costs a few conv layers' time once per input size.
+    /// the one with the fastest run is kept, timed by the calling thread's CPU time (its static share
+    /// of the work), which a busy machine's preemptions do not inflate: which kernel wins depends on channel counts, image
+    /// width, stride and the CPU's caches, so a formula would be wrong somewhere; a measurement is
+    /// not. Costs a few frames' time once per input size.
     func chooseKernels(_ plan: Plan) {
         for (i, step) in steps.enumerated() {
-            guard case .conv(let layer) = step.kind, layer.winograd != nil else { continue }
+            guard case .conv(let layer) = step.kind else { continue }
+            let eligible = [ConvKernel.direct,
+                            layer.packedX16 == nil ? nil : .directX16,
+                            layer.winograd == nil ? nil : .winograd].compactMap { $0 }
             switch policy {
             case .force(let kernel):
-                plan.kernels[i] = kernel
+                plan.kernels[i] = eligible.contains(kernel) ? kernel : .direct
             case .measure:
                 var best = (kernel: ConvKernel.direct, ns: UInt64.max)
-                for kernel in [ConvKernel.direct, .winograd] {
+                for kernel in eligible {
                     plan.kernels[i] = kernel
                     for _ in 0..<2 {
-                        let start = ei_now_ns()
+                        let start = ei_thread_cpu_ns()
                         execute(step, value: i + 1, plan: plan)
-                        let ns = ei_now_ns() - start
+                        let ns = ei_thread_cpu_ns() - start
                         if ns < best.ns { best = (kernel, ns) }
                     }
                 }

@@ -1,8 +1,10 @@
+import Kernels
 import ModelFile
 
 /// The convolution kernel the engine runs for one layer at one input size.
 public enum ConvKernel: String, Sendable {
     case direct = "direct-oc8"           // SIMD8 direct convolution, any geometry
+    case directX16 = "direct-x16"        // direct, 16 pixels x 4 channels per step, strided via polyphase rows
     case winograd = "winograd-f4x3"      // Winograd F(4x4,3x3), 3x3 stride-1 undilated layers
     case reference = "reference"         // the scalar reference (KernelSet.reference)
 }
@@ -12,11 +14,13 @@ public enum ConvKernelPolicy: Sendable {
     case measure                         // time every eligible kernel on the layer's real shape, keep the fastest
     case force(ConvKernel)               // this kernel wherever it applies (direct elsewhere); for tests
 
-    /// "auto", or a kernel name as in `ConvKernel` ("direct-oc8"; "direct" and "winograd" also work).
+    /// "auto", or a kernel name as in `ConvKernel` ("direct-oc8", "direct-x16", "winograd-f4x3";
+    /// "direct" and "winograd" also work).
     public init?(name: String) {
         switch name {
         case "auto": self = .measure
         case "direct", ConvKernel.direct.rawValue: self = .force(.direct)
+        case ConvKernel.directX16.rawValue: self = .force(.directX16)
         case "winograd", ConvKernel.winograd.rawValue: self = .force(.winograd)
         default: return nil
         }

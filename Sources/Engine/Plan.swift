@@ -46,6 +46,7 @@ final class Plan {
                 let s = shapes[step.inputs[0]]
                 let g = layer.geometry(inHeight: s.height, inWidth: s.width)
                 scratchCount = max(scratchCount, g.scratchCount)
+                if layer.packedX16 != nil { scratchCount = max(scratchCount, g.directX16ScratchCount) }
                 if layer.winograd != nil { scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads)) }
             }
             if case .upsampleBilinear(let scale) = step.kind {

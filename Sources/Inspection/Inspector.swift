@@ -33,7 +33,7 @@ public final class Inspector {
     private var frame: FrameBuffers?
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
-                threads: Int = 1, policy: ConvKernelPolicy = .measure) throws(InspectionError) {
+                threads: Int = 1, policy: ConvKernelPolicy? = nil) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -42,12 +42,28 @@ public final class Inspector {
         self.file = file
         self.modelPath = modelPath
         self.threshold = threshold ?? model.metadata.threshold
-        engine = Engine(model: model, kernels: kernels, threads: threads, policy: policy)
+        let chosen: ConvKernelPolicy
+        if let policy { chosen = policy } else { chosen = try Inspector.environmentPolicy() }
+        engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
     public var threads: Int { engine.threads }
+
+    /// The name of the variable that forces one convolution kernel wherever it applies, for tests and
+    /// comparisons: auto (the default, per layer by measurement), direct-oc8, direct-x16, winograd-f4x3.
+    /// Kernels differ in rounding, so a measured choice can move a score in its last digits between
+    /// runs; a forced one gives the same bits every run.
+    public static let kernelVariable = "EDGEINSPECT_CONV_KERNEL"
+
+    static func environmentPolicy() throws(InspectionError) -> ConvKernelPolicy {
+        guard let name = Process.environment(kernelVariable), !name.isEmpty else { return .measure }
+        guard let policy = ConvKernelPolicy(name: name) else {
+            throw InspectionError("\(kernelVariable)=\(name): use auto, direct-oc8, direct-x16 or winograd-f4x3")
+        }
+        return policy
+    }
 
     /// Decodes an image file, with the error phrased as an inspection failure naming the file.
     public static func loadImage(path: String) throws(InspectionError) -> Image {

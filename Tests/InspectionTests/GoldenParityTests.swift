@@ -61,8 +61,8 @@ final class GoldenParityTests: XCTestCase {
 
     func testRuntimeReproducesPyTorchGoldens() throws {
         for url in try goldenFiles() {
-          // Both fp32 conv kernels, whichever the per-layer measurement picks on a given machine.
-          for policy in [ConvKernelPolicy.force(.direct), .force(.winograd)] {
+          // Every fp32 conv kernel, whichever the per-layer measurement picks on a given machine.
+          for policy in [ConvKernelPolicy.force(.direct), .force(.directX16), .force(.winograd)] {
             let golden = try Golden(contentsOf: url)
             let inspector = try Inspector(modelPath: modelPath(for: url), policy: policy)
             let dims = try XCTUnwrap(golden.arrays["image"]?.dims)
