@@ -30,11 +30,11 @@ let package = Package(
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "ModelFile", swiftSettings: swift),
         .target(name: "Kernels", dependencies: ["CPlatform"], swiftSettings: swift),
-        .target(name: "Engine", dependencies: ["ModelFile", "Kernels"], swiftSettings: swift),
+        .target(name: "Engine", dependencies: ["ModelFile", "Kernels", "CPlatform"], swiftSettings: swift),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
         .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "Inspection",
-                dependencies: ["Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
+                dependencies: ["Platform", "ModelFile", "Kernels", "Engine", "Imaging", "Scoring"],
                 swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
                           dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring"],
@@ -45,6 +45,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "AllocationCounter"]),
+        // Test support: counts heap allocations by interposing malloc & co. (AllocationTests).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
     ]
 )

@@ -69,6 +69,12 @@ uint64_t ei_now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t ei_thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int ei_format_double(char *buf, int len, double value, int precision) {
     int n = snprintf(buf, (size_t)len, "%.*f", precision, value);
     return n < 0 ? 0 : (n >= len ? len - 1 : n);
@@ -140,3 +146,5 @@ void ei_exit(int code) {
     fflush(stdout);
     exit(code);
 }
+
+const char *ei_getenv(const char *name) { return getenv(name); }

@@ -8,6 +8,7 @@ let usage = """
       edge-inspect calibrate --model MODEL --out OUT GOOD_IMAGE...
                                                             set the threshold from good parts only
       edge-inspect info MODEL                               describe a model file
+      edge-inspect bench --model MODEL [--size HxW]         time a model on this machine
       edge-inspect help [COMMAND]                           this text, or a command's help
 
     Every command accepts --help. Exit codes: 0 all good, 1 an anomaly was found, 2 error.
@@ -24,11 +25,14 @@ case "calibrate":
     code = CalibrateCommand.run(rest)
 case "info":
     code = InfoCommand.run(rest)
+case "bench":
+    code = BenchCommand.run(rest)
 case "help", "--help", "-h":
     switch rest.first {
     case "score": Console.out(ScoreCommand.help); code = ExitCode.ok
     case "info": Console.out(InfoCommand.help); code = ExitCode.ok
     case "calibrate": Console.out(CalibrateCommand.help); code = ExitCode.ok
+    case "bench": Console.out(BenchCommand.help); code = ExitCode.ok
     default: Console.out(usage); code = ExitCode.ok
     }
 default:

@@ -1,3 +1,4 @@
+import CPlatform
 import Kernels
 import ModelFile
 
@@ -12,11 +13,12 @@ public final class Engine {
     }
 
     public let kernels: KernelSet
+    public let policy: ConvKernelPolicy
     /// Threads the convolutions run on (the caller's thread is one of them).
     public let threads: Int
     private let pool: ThreadPool?
-    private let model: ModelFile
-    private let steps: [Step]
+    let model: ModelFile
+    let steps: [Step]
     private var plan: Plan?
 
     public var channels: Int { model.metadata.inputChannels }
@@ -30,21 +32,27 @@ public final class Engine {
 
     /// threads: 1 runs everything on the caller's thread; more start a persistent pool, used by the
     /// convolutions (over 95 % of the work). If the threads cannot be started it runs on one.
-    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1) {
+    /// policy: how each convolution's kernel is chosen per input size (see `ConvKernelPolicy`).
+    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1, policy: ConvKernelPolicy = .measure) {
         self.model = model
         self.kernels = kernels
+        self.policy = policy
         self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
         self.threads = pool?.size ?? 1
-        self.steps = compile(model, keepPlainWeights: kernels == .reference)
+        self.steps = compile(model, keepPlainWeights: kernels == .reference, fastKernels: kernels == .simd)
     }
 
     /// Multiply-accumulates of all convolutions for an input of this size (after padding).
+    /// From the shapes alone: it plans nothing and runs no kernel selection.
     public func convolutionMACs(height: Int, width: Int) throws(EngineError) -> Int {
-        let plan = try self.plan(height: padded(height), width: padded(width))
+        let shapes: [Shape]
+        do { shapes = try model.shapes(height: padded(height), width: padded(width)) } catch {
+            throw EngineError("the model cannot run at \(width)x\(height): \(error.message)")
+        }
         var total = 0
         for step in steps {
             if case .conv(let layer) = step.kind {
-                let s = plan.shapes[step.inputs[0]]
+                let s = shapes[step.inputs[0]]
                 total += layer.geometry(inHeight: s.height, inWidth: s.width).macs
             }
         }
@@ -58,7 +66,10 @@ public final class Engine {
 
     func padded(_ n: Int) -> Int { (n + sizeMultiple - 1) / sizeMultiple * sizeMultiple }
 
-    private func plan(height: Int, width: Int) throws(EngineError) -> Plan {
+    /// Number of compiled steps (one per graph node): the length of a `layerNanoseconds` buffer.
+    public var stepCount: Int { steps.count }
+
+    func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
         do {
@@ -66,14 +77,19 @@ public final class Engine {
         } catch {
             throw EngineError("the model cannot run at \(width)x\(height): \(error.message)")
         }
-        let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width)
+        let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width,
+                        defaultKernel: kernels == .simd ? .direct : .reference, threads: threads)
+        if kernels == .simd { chooseKernels(made) }
         plan = made
         return made
     }
 
     /// input: [channels, height, width] normalised pixels; output: same shape, the reconstruction.
+    /// layerNanoseconds: nil, or `stepCount` counters to which each step's time is added: wall time,
+    /// or with `cpuClock` the calling thread's CPU time (its own share of the work).
     public func reconstruct(_ input: UnsafePointer<Float>, height: Int, width: Int,
-                            into result: UnsafeMutablePointer<Float>) throws(EngineError) {
+                            into result: UnsafeMutablePointer<Float>,
+                            layerNanoseconds: UnsafeMutablePointer<UInt64>? = nil, cpuClock: Bool = false) throws(EngineError) {
         guard height >= 1, width >= 1 else { throw EngineError("empty input (\(width)x\(height))") }
         let (ph, pw) = (padded(height), padded(width))
         guard ph.multipliedReportingOverflow(by: pw).partialValue <= Engine.maxPixels, ph <= 65536, pw <= 65536 else {
@@ -81,7 +97,15 @@ public final class Engine {
         }
         let plan = try self.plan(height: ph, width: pw)
         padInput(input, height: height, width: width, into: plan.pointer(0), paddedHeight: ph, paddedWidth: pw)
-        for (i, step) in steps.enumerated() { execute(step, value: i + 1, plan: plan) }
+        if let layerNanoseconds {
+            for (i, step) in steps.enumerated() {
+                let start = cpuClock ? ei_thread_cpu_ns() : ei_now_ns()
+                execute(step, value: i + 1, plan: plan)
+                layerNanoseconds[i] += (cpuClock ? ei_thread_cpu_ns() : ei_now_ns()) - start
+            }
+        } else {
+            for (i, step) in steps.enumerated() { execute(step, value: i + 1, plan: plan) }
+        }
         let out = plan.pointer(output)
         for c in 0..<channels {
             for y in 0..<height {
@@ -109,7 +133,7 @@ public final class Engine {
         }
     }
 
-    private func execute(_ step: Step, value: Int, plan: Plan) {
+    func execute(_ step: Step, value: Int, plan: Plan) {
         let out = plan.pointer(value)
         let shape = plan.shapes[value]
         let first = plan.shapes[step.inputs[0]]
@@ -117,10 +141,17 @@ public final class Engine {
         switch step.kind {
         case .conv(let layer):
             let g = layer.geometry(inHeight: first.height, inWidth: first.width)
-            if kernels == .simd {
+            switch plan.kernels[value - 1] {
+            case .winograd:
+                conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
+                                  output: out, scratch: plan.scratch.pointer, pool: pool)
+            case .directX16:
+                conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
+                                output: out, scratch: plan.scratch.pointer, pool: pool)
+            case .direct, nil:
                 conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
                                 output: out, scratch: plan.scratch.pointer, pool: pool)
-            } else {
+            case .reference:
                 layer.plainWeights.withUnsafeBufferPointer { w in
                     withOptionalPointer(layer.plainBias) { b in
                         referenceConv2D(input: a, geometry: g, weights: w.baseAddress!, bias: b,
@@ -140,7 +171,8 @@ public final class Engine {
             }
         case .upsampleBilinear(let s):
             if kernels == .simd {
-                upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
+                upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
+                                 into: out, scratch: plan.scratch.pointer)
             } else {
                 referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }

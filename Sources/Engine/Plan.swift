@@ -9,9 +9,10 @@ final class Plan {
     let shapes: [Shape]                  // per value id
     let bufferOfValue: [Int]             // value id -> index into buffers
     let buffers: [AlignedBuffer]
-    let scratch: AlignedBuffer           // zero-padded conv input copies
+    let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
+    var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
 
-    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int) {
+    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, defaultKernel: ConvKernel, threads: Int) {
         self.height = height
         self.width = width
         self.shapes = shapes
@@ -43,7 +44,14 @@ final class Plan {
             assignment[value] = allocate(shapes[value].count)
             if case .conv(let layer) = step.kind {
                 let s = shapes[step.inputs[0]]
-                scratchCount = max(scratchCount, layer.geometry(inHeight: s.height, inWidth: s.width).scratchCount)
+                let g = layer.geometry(inHeight: s.height, inWidth: s.width)
+                scratchCount = max(scratchCount, g.scratchCount)
+                if layer.packedX16 != nil { scratchCount = max(scratchCount, g.directX16ScratchCount) }
+                if layer.winograd != nil { scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads)) }
+            }
+            if case .upsampleBilinear(let scale) = step.kind {
+                let s = shapes[step.inputs[0]]
+                scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale))
             }
             // Inputs whose last reader is this step can be reused from the next step on.
             for (k, v) in step.inputs.enumerated() where lastUse[v] == i && !step.inputs[..<k].contains(v) {
@@ -53,6 +61,9 @@ final class Plan {
         bufferOfValue = assignment
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
+        kernels = steps.map { step in
+            if case .conv = step.kind { return defaultKernel } else { return nil }
+        }
     }
 
     func pointer(_ value: Int) -> UnsafeMutablePointer<Float> { buffers[bufferOfValue[value]].pointer }

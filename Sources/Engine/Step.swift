@@ -21,6 +21,10 @@ struct ConvLayer {
     let conv: Conv2D
     let activation: ActivationFunction
     let packed: ConvWeightsOC8
+    /// The same weights for the row-vectorised kernel (the SIMD kernel set only; kernelW <= 16).
+    let packedX16: ConvWeightsX16?
+    /// Winograd-transformed weights, for 3x3 stride-1 undilated layers (the SIMD kernel set only).
+    let winograd: WinogradF43Weights?
     /// The plain [out, in, kh, kw] weights and bias, kept only when running the reference kernels.
     let plainWeights: [Float]
     let plainBias: [Float]?
@@ -46,7 +50,8 @@ extension ActivationFunction {
     }
 }
 
-func compile(_ model: ModelFile, keepPlainWeights: Bool) -> [Step] {
+/// fastKernels: also prepare the weights of the row-vectorised and Winograd kernels.
+func compile(_ model: ModelFile, keepPlainWeights: Bool, fastKernels winograd: Bool) -> [Step] {
     model.nodes.map { node in
         let kind: Step.Kind
         switch node.op {
@@ -59,8 +64,21 @@ func compile(_ model: ModelFile, keepPlainWeights: Bool) -> [Step] {
                                    inChannels: c.inChannels, kernelH: c.kernelH, kernelW: c.kernelW)
                 }
             }
+            let x16 = !winograd || c.kernelW > 16 ? nil : w.withUnsafeBufferPointer { wp in
+                withOptionalPointer(b) { bp in
+                    ConvWeightsX16(weights: wp.baseAddress!, bias: bp, outChannels: c.outChannels,
+                                   inChannels: c.inChannels, kernelH: c.kernelH, kernelW: c.kernelW)
+                }
+            }
+            let eligible = winograd && c.kernelH == 3 && c.kernelW == 3 && c.strideH == 1 && c.strideW == 1
+                && c.dilationH == 1 && c.dilationW == 1
+            let transformed = !eligible ? nil : w.withUnsafeBufferPointer { wp in
+                withOptionalPointer(b) { bp in
+                    WinogradF43Weights(weights: wp.baseAddress!, bias: bp, outChannels: c.outChannels, inChannels: c.inChannels)
+                }
+            }
             kind = .conv(ConvLayer(conv: c, activation: ActivationFunction(c.activation, alpha: c.alpha),
-                                   packed: packed, plainWeights: keepPlainWeights ? w : [],
+                                   packed: packed, packedX16: x16, winograd: transformed, plainWeights: keepPlainWeights ? w : [],
                                    plainBias: keepPlainWeights ? b : nil))
         case .relu: kind = .activation(.relu)
         case .leakyRelu(let alpha): kind = .activation(.leakyRelu(alpha))

@@ -1,35 +1,39 @@
 import Engine
 import Imaging
+import Kernels
 import ModelFile
 import Platform
 import Scoring
 
 /// The outcome for one image. The map is at the model's input resolution (after any resize).
+/// The three arrays are views of the Inspector's reused buffers: valid until its next `inspect`.
 public struct Inspection {
     public var score: Float              // reduced smoothed map / score.scale
     public var threshold: Float
     public var anomalous: Bool { score > threshold }
-    public var map: [Float]              // smoothed error map, mapHeight x mapWidth, pixel units
-    public var error: [Float]            // the raw error map before smoothing
-    public var reconstruction: [Float]   // graph output, normalised units, channels x mapHeight x mapWidth
+    public var map: FrameArray           // smoothed error map, mapHeight x mapWidth, pixel units
+    public var error: FrameArray         // the raw error map before smoothing
+    public var reconstruction: FrameArray // graph output, normalised units, channels x mapHeight x mapWidth
     public var mapWidth: Int, mapHeight: Int
     public var nanoseconds: UInt64       // preprocessing + inference + scoring
 }
 
-/// frame -> tensor -> reconstruction -> anomaly map -> decision. Owns the mapped model file and the
-/// engine (whose activation buffers are planned once per input size); the per-frame arrays here
-/// (normalised input, reconstruction, maps) are still allocated each frame.
+/// frame -> tensor -> reconstruction -> anomaly map -> decision. Owns the mapped model file, the
+/// engine (whose activation buffers are planned once per input size) and the per-frame buffers
+/// (normalised input, reconstruction, maps), also planned once per size: after the first frame of a
+/// size, `inspect(modelInput:)` makes no heap allocation (Tests/InspectionTests/AllocationTests).
 public final class Inspector {
     public let modelPath: String
     public let model: ModelFile
     public var threshold: Float
     private let file: MappedFile          // keeps `model.bytes` valid
-    private let engine: Engine
+    public let engine: Engine            // for `bench`: inference alone, per-layer times
     private let blur: GaussianBlur
     private let reduction: ScoreReduction
+    private var frame: FrameBuffers?
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
-                threads: Int = 1) throws(InspectionError) {
+                threads: Int = 1, policy: ConvKernelPolicy? = nil) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -38,12 +42,28 @@ public final class Inspector {
         self.file = file
         self.modelPath = modelPath
         self.threshold = threshold ?? model.metadata.threshold
-        engine = Engine(model: model, kernels: kernels, threads: threads)
+        let chosen: ConvKernelPolicy
+        if let policy { chosen = policy } else { chosen = try Inspector.environmentPolicy() }
+        engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
     public var threads: Int { engine.threads }
+
+    /// The name of the variable that forces one convolution kernel wherever it applies, for tests and
+    /// comparisons: auto (the default, per layer by measurement), direct-oc8, direct-x16, winograd-f4x3.
+    /// Kernels differ in rounding, so a measured choice can move a score in its last digits between
+    /// runs; a forced one gives the same bits every run.
+    public static let kernelVariable = "EDGEINSPECT_CONV_KERNEL"
+
+    static func environmentPolicy() throws(InspectionError) -> ConvKernelPolicy {
+        guard let name = Process.environment(kernelVariable), !name.isEmpty else { return .measure }
+        guard let policy = ConvKernelPolicy(name: name) else {
+            throw InspectionError("\(kernelVariable)=\(name): use auto, direct-oc8, direct-x16 or winograd-f4x3")
+        }
+        return policy
+    }
 
     /// Decodes an image file, with the error phrased as an inspection failure naming the file.
     public static func loadImage(path: String) throws(InspectionError) -> Image {
@@ -75,33 +95,33 @@ public final class Inspector {
         guard c == m.inputChannels, input.pixels.count == c * h * w else {
             throw InspectionError("the model takes \(m.inputChannels)-channel input, got \(c) channels")
         }
-        var normalised = input.pixels
-        for ch in 0..<c {
-            let (mean, inv) = (m.mean[ch], 1 / m.std[ch])
-            for i in (ch * h * w)..<((ch + 1) * h * w) { normalised[i] = (normalised[i] - mean) * inv }
+        let buffers: FrameBuffers
+        if let frame, frame.fits(channels: c, height: h, width: w) { buffers = frame } else {
+            buffers = FrameBuffers(channels: c, height: h, width: w)
+            frame = buffers
         }
-        var recon = [Float](repeating: 0, count: c * h * w)
-        do {
-            try normalised.withUnsafeBufferPointer { (x) throws(EngineError) in
-                try recon.withUnsafeMutableBufferPointer { (y) throws(EngineError) in
-                    try engine.reconstruct(x.baseAddress!, height: h, width: w, into: y.baseAddress!)
-                }
+        let plane = h * w
+        input.pixels.withUnsafeBufferPointer { p in
+            let x = buffers.normalised.pointer
+            for ch in 0..<c {
+                let (mean, inv) = (m.mean[ch], 1 / m.std[ch])
+                for i in (ch * plane)..<((ch + 1) * plane) { x[i] = (p[i] - mean) * inv }
             }
+        }
+        do {
+            try engine.reconstruct(buffers.normalised.pointer, height: h, width: w, into: buffers.reconstruction.pointer)
         } catch {
             throw InspectionError(error.message)
         }
-        var errorMap = [Float](repeating: 0, count: h * w)
-        var map = [Float](repeating: 0, count: h * w)
-        var temp = [Float](repeating: 0, count: h * w)
         input.pixels.withUnsafeBufferPointer { p in
-            recon.withUnsafeBufferPointer { r in
-                reconstructionError(pixels: p.baseAddress!, reconstruction: r.baseAddress!, channels: c,
-                                    count: h * w, mean: m.mean, std: m.std, into: &errorMap)
-            }
+            reconstructionError(pixels: p.baseAddress!, reconstruction: buffers.reconstruction.pointer, channels: c,
+                                count: plane, mean: m.mean, std: m.std, into: buffers.error.pointer)
         }
-        blur.apply(errorMap, height: h, width: w, into: &map, temp: &temp)
-        let score = reduce(map, count: h * w, reduction) / m.scoreScale
-        return Inspection(score: score, threshold: threshold, map: map, error: errorMap, reconstruction: recon,
+        blur.apply(buffers.error.pointer, height: h, width: w, into: buffers.map.pointer, temp: buffers.temp.pointer)
+        let score = reduce(buffers.map.pointer, count: plane, reduction) / m.scoreScale
+        return Inspection(score: score, threshold: threshold, map: FrameArray(buffers.map, count: plane),
+                          error: FrameArray(buffers.error, count: plane),
+                          reconstruction: FrameArray(buffers.reconstruction, count: c * plane),
                           mapWidth: w, mapHeight: h,
                           nanoseconds: Clock.nanoseconds() - start)
     }

@@ -30,7 +30,7 @@ public final class ConvWeightsOC8 {
 }
 
 @inline(__always)
-private func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIMD8<Float> {
+func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIMD8<Float> {
     switch activation {
     case .none: return v
     case .relu: return v.replacing(with: 0, where: v .< 0)
@@ -44,7 +44,7 @@ private func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction
 
 /// Writes lane j of `v` to channel block*8+j at one output position, for the live lanes only.
 @inline(__always)
-private func store(_ v: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, planeSize: Int, lanes: Int) {
+func store(_ v: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, planeSize: Int, lanes: Int) {
     for j in 0..<lanes { out[j * planeSize] = v[j] }
 }
 
@@ -55,33 +55,61 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW),
                  "packed weights do not match the convolution")
-    let (ph, pw) = (g.paddedHeight, g.paddedWidth)
     let source: UnsafePointer<Float>
     if g.scratchCount == 0 {
         source = input
     } else {
-        scratch.update(repeating: 0, count: g.scratchCount)
-        for c in 0..<g.inChannels {
-            for y in 0..<g.inHeight {
-                (scratch + (c * ph + y + g.padH) * pw + g.padW)
-                    .update(from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
-            }
-        }
+        copyZeroPadded(input, geometry: g, into: scratch)
         source = UnsafePointer(scratch)
     }
+    var job = DirectConvOC8(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
+                            bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output)
+    // Items are (block, row) pairs, block-major, so a thread's contiguous share reuses one
+    // block's weights across many rows.
+    let items = (g.outChannels + 7) / 8 * g.outHeight
+    if let pool, pool.size > 1 {
+        pool.parallelFor(items, context: &job) { context, first, end in
+            let job = context!.assumingMemoryBound(to: DirectConvOC8.self)
+            for item in first..<end { job.pointee.row(item) }
+        }
+    } else {
+        for item in 0..<items { job.row(item) }
+    }
+}
 
-    let (oh, ow) = (g.outHeight, g.outWidth)
-    let plane = oh * ow
-    let taps = g.inChannels * g.kernelH * g.kernelW
-    let (sw, dw, sh, dh) = (g.strideW, g.dilationW, g.strideH, g.dilationH)
-    let blocks = (g.outChannels + 7) / 8
-    let wideEnd = ow - ow % 4
+/// The input planes copied into the centre of zero-filled padded planes (paddedHeight x paddedWidth).
+func copyZeroPadded(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, into scratch: UnsafeMutablePointer<Float>) {
+    let (ph, pw) = (g.paddedHeight, g.paddedWidth)
+    scratch.update(repeating: 0, count: g.inChannels * ph * pw)
+    for c in 0..<g.inChannels {
+        for y in 0..<g.inHeight {
+            (scratch + (c * ph + y + g.padH) * pw + g.padW)
+                .update(from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
+        }
+    }
+}
 
-    /// One output row of one 8-channel block.
-    func row(block: Int, y: Int) {
+/// Everything one output row needs, in one struct so the thread pool can pass it by pointer
+/// (a capturing closure would cost a heap allocation per call).
+private struct DirectConvOC8 {
+    let g: ConvGeometry
+    let source: UnsafePointer<Float>     // padded input planes
+    let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let activation: ActivationFunction
+    let output: UnsafeMutablePointer<Float>
+
+    /// One output row of one 8-channel block; item = block * outHeight + y.
+    func row(_ item: Int) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let (block, y) = (item / oh, item % oh)
+        let plane = oh * ow
+        let (ph, pw) = (g.paddedHeight, g.paddedWidth)
+        let taps = g.inChannels * g.kernelH * g.kernelW
+        let (sw, dw, sh, dh) = (g.strideW, g.dilationW, g.strideH, g.dilationH)
+        let wideEnd = ow - ow % 4
         let lanes = min(8, g.outChannels - block * 8)
-        let w0 = UnsafePointer(weights.packed.pointer + block * taps * 8)
-        let bias = UnsafeRawPointer(weights.bias.pointer + block * 8).loadUnaligned(as: SIMD8<Float>.self)
+        let w0 = weights + block * taps * 8
+        let bias = UnsafeRawPointer(self.bias + block * 8).loadUnaligned(as: SIMD8<Float>.self)
         let out = output + block * 8 * plane + y * ow
         // Four output pixels at a time: four accumulators hide the FMA latency.
         var x = 0
@@ -125,16 +153,5 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
             store(applyActivation(a, activation), out + x, planeSize: plane, lanes: lanes)
             x += 1
         }
-    }
-
-    // Items are (block, row) pairs, block-major, so a thread's contiguous share reuses one
-    // block's weights across many rows.
-    let items = blocks * oh
-    if let pool, pool.size > 1 {
-        pool.parallelFor(items) { first, end in
-            for item in first..<end { row(block: item / oh, y: item % oh) }
-        }
-    } else {
-        for item in 0..<items { row(block: item / oh, y: item % oh) }
     }
 }

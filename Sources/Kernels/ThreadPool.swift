@@ -18,6 +18,15 @@ public final class ThreadPool {
     /// Online CPU cores: the default thread count, one thread per core and no more.
     public static var coreCount: Int { Int(ei_cpu_count()) }
 
+    /// The allocation-free form for per-frame loops: fn(context, first, end) on contiguous ranges
+    /// covering 0..<count, in parallel. `fn` must be a closure that captures nothing (a C function
+    /// pointer); whatever it needs travels in `context`. (The closure form below costs a heap
+    /// allocation per call: Swift boxes the context for `withoutActuallyEscaping`.)
+    public func parallelFor(_ count: Int, context: UnsafeMutableRawPointer,
+                            _ fn: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Void) {
+        ei_thread_pool_run(pool, count, fn, context)
+    }
+
     /// Calls body(first, end) on contiguous ranges covering 0..<count, in parallel; returns when all
     /// are done. `body` must only write what its own range owns.
     public func parallelFor(_ count: Int, _ body: (Int, Int) -> Void) {

@@ -20,8 +20,12 @@ public enum Process {
     }
     public static func exit(_ code: Int32) -> Never { ei_exit(code) }
     public static var peakResidentBytes: Int { Int(ei_peak_rss_bytes()) }
+    /// An environment variable's value, nil when unset.
+    public static func environment(_ name: String) -> String? { ei_getenv(name).map { String(cString: $0) } }
 }
 
 public enum Clock {
     public static func nanoseconds() -> UInt64 { ei_now_ns() }
+    /// CPU time of the calling thread: what `bench --clock cpu` reads on a busy machine.
+    public static func threadCPUNanoseconds() -> UInt64 { ei_thread_cpu_ns() }
 }

@@ -35,16 +35,39 @@ final class EngineTests: XCTestCase {
     func testSIMDEngineMatchesReferenceEngineOnEveryOpAndOddSizes() throws {
         for (channels, dtype) in [(1, DType.f32), (3, .f16), (1, .i8)] {
             let loaded = try LoadedModel(allOpsModel(channels: channels, dtype: dtype).bytes())
-            let fast = Engine(model: loaded.model), reference = Engine(model: loaded.model, kernels: .reference)
-            var b = ModelBuilder()
-            for (h, w) in [(1, 1), (5, 7), (16, 16), (13, 30), (9, 4)] {
-                let input = b.random(channels * h * w, scale: 2)
-                let expected = try run(reference, input, h, w)
-                let actual = try run(fast, input, h, w)
-                let diff = zip(expected, actual).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-                XCTAssertLessThan(diff, 1e-5, "\(channels) ch \(dtype) \(h)x\(w)")
-                XCTAssertFalse(actual.contains { $0.isNaN }, "every output pixel written")
+            let reference = Engine(model: loaded.model, kernels: .reference)
+            // Each policy, so every kernel runs whichever one the measurement would pick here.
+            for policy in [ConvKernelPolicy.measure, .force(.direct), .force(.directX16), .force(.winograd)] {
+                let fast = Engine(model: loaded.model, threads: 2, policy: policy)
+                var b = ModelBuilder()
+                for (h, w) in [(1, 1), (5, 7), (16, 16), (13, 30), (9, 4)] {
+                    let input = b.random(channels * h * w, scale: 2)
+                    let expected = try run(reference, input, h, w)
+                    let actual = try run(fast, input, h, w)
+                    let diff = zip(expected, actual).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+                    XCTAssertLessThan(diff, 1e-5, "\(channels) ch \(dtype) \(h)x\(w) \(policy)")
+                    XCTAssertFalse(actual.contains { $0.isNaN }, "every output pixel written")
+                }
             }
+        }
+    }
+
+    /// The kernel choice is recorded per layer: forced kernels show where they apply (elsewhere the
+    /// general direct kernel runs), and only 3x3 stride-1 undilated layers can run Winograd.
+    func testKernelChoiceIsReportedPerLayer() throws {
+        let loaded = try LoadedModel(allOpsModel().bytes())
+        // Convs: e1 (3x3 s1), e2, e3 (stride 2), d1 (dilated), c1, g (1x1), last (3x3 s1).
+        let w = ConvKernel.winograd, x = ConvKernel.directX16, d = ConvKernel.direct
+        for (policy, expected) in [(ConvKernelPolicy.force(.winograd), [w, d, d, d, d, d, w]),
+                                   (.force(.directX16), [x, x, x, x, x, x, x]), (.force(.direct), [d, d, d, d, d, d, d])] {
+            let reports = try Engine(model: loaded.model, policy: policy).layerReports(height: 16, width: 16)
+            XCTAssertEqual(reports.compactMap { $0.kernel }, expected, "\(policy)")
+            XCTAssertEqual(reports.filter { $0.kernel == nil }.count, reports.count - 7)
+        }
+        let measured = try Engine(model: loaded.model).layerReports(height: 16, width: 16).compactMap { $0.kernel }
+        XCTAssertEqual(measured.count, 7)
+        for (i, kernel) in measured.enumerated() where ![0, 6].contains(i) {
+            XCTAssertNotEqual(kernel, .winograd, "layer \(i) cannot run Winograd")
         }
     }
 

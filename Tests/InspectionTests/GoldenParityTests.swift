@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Imaging
 import Inspection
@@ -53,24 +54,27 @@ final class GoldenParityTests: XCTestCase {
         return Self.repo.appendingPathComponent("weights/\(name).eim").path
     }
 
-    func maxAbs(_ a: [Float], _ b: [Float]) -> Float {
+    func maxAbs<A: Collection<Float>>(_ a: A, _ b: [Float]) -> Float {
         XCTAssertEqual(a.count, b.count)
         return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
 
     func testRuntimeReproducesPyTorchGoldens() throws {
         for url in try goldenFiles() {
+          // Every fp32 conv kernel, whichever the per-layer measurement picks on a given machine.
+          for policy in [ConvKernelPolicy.force(.direct), .force(.directX16), .force(.winograd)] {
             let golden = try Golden(contentsOf: url)
-            let inspector = try Inspector(modelPath: modelPath(for: url))
+            let inspector = try Inspector(modelPath: modelPath(for: url), policy: policy)
             let dims = try XCTUnwrap(golden.arrays["image"]?.dims)
             let image = Image(width: dims[2], height: dims[1], channels: dims[0], pixels: golden["image"])
             let result = try inspector.inspect(modelInput: image)
-            let name = url.lastPathComponent
+            let name = "\(url.lastPathComponent) \(policy)"
             XCTAssertLessThan(maxAbs(result.reconstruction, golden["recon"]), 1e-4, "\(name): reconstruction")
             XCTAssertLessThan(maxAbs(result.error, golden["error"]), 1e-4, "\(name): error map")
             XCTAssertLessThan(maxAbs(result.map, golden["map"]), 1e-4, "\(name): smoothed map")
             let score = try XCTUnwrap(golden["score"].first)
             XCTAssertEqual(result.score, score, accuracy: max(1e-4, 1e-4 * abs(score)), "\(name): score")
+          }
         }
     }
 

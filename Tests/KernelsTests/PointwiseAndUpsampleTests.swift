@@ -56,7 +56,8 @@ final class PointwiseAndUpsampleTests: XCTestCase {
             let input = rng.floats(c * h * w)
             var e = [Float](repeating: 0, count: c * h * s * w * s), r = e
             referenceUpsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &e)
-            upsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &r)
+            var scratch = [Float](repeating: .nan, count: upsampleBilinearScratchCount(height: h, width: w, scale: s))
+            upsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &r, scratch: &scratch)
             XCTAssertLessThan(maxAbsDifference(e, r), 1e-6, "bilinear \(c)x\(h)x\(w) x\(s)")
             referenceUpsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &e)
             upsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &r)

@@ -25,6 +25,9 @@ const char *ei_strerror(int code);
 
 /// Monotonic clock in nanoseconds.
 uint64_t ei_now_ns(void);
+/// CPU time consumed by the calling thread, in nanoseconds: unlike the wall clock, it does not count
+/// time the thread waited for a core, so timings taken on a busy machine stay comparable.
+uint64_t ei_thread_cpu_ns(void);
 
 /// printf("%.*f") into buf; returns the length written (truncated to len-1).
 int ei_format_double(char *buf, int len, double value, int precision);
@@ -49,6 +52,9 @@ uint64_t ei_peak_rss_bytes(void);
 /// from glibc's .init_array call, which passes them to every initialiser.
 int ei_argc(void);
 const char *ei_argv(int index);
+
+/// getenv(3): the variable's value, or NULL when unset.
+const char *ei_getenv(const char *name);
 
 void ei_exit(int code) __attribute__((noreturn));
 

@@ -1,0 +1,157 @@
+/// Direct convolution vectorised along the output row: 16 output pixels (two SIMD8 vectors) of 4
+/// output channels at a time, 8 accumulators. Unlike the 8-output-channel kernel, whose lanes are
+/// channels and so must store each result lane by lane into 8 planes, this one loads and stores whole
+/// vectors of a plane: the better kernel where few multiply-adds fall on each output (1x1 layers)
+/// and for strided layers.
+///
+/// Strides work through a polyphase copy of the input: each padded row is stored as `stride`
+/// phases (columns p, p+s, p+2s, ...), so the 16 inputs one tap needs are contiguous in one phase.
+
+/// Weights repacked as [outChannels/4][in][kh][kw][4], zero past outChannels; the bias likewise.
+public final class ConvWeightsX16 {
+    public let geometryChannels: (inChannels: Int, outChannels: Int, kernelH: Int, kernelW: Int)
+    let packed: AlignedBuffer
+    let bias: AlignedBuffer
+
+    public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int) {
+        geometryChannels = (inChannels, outChannels, kernelH, kernelW)
+        let blocks = (outChannels + 3) / 4
+        let taps = inChannels * kernelH * kernelW
+        packed = AlignedBuffer(count: blocks * taps * 4)
+        self.bias = AlignedBuffer(count: blocks * 4)
+        for o in 0..<outChannels {
+            for t in 0..<taps { packed.pointer[((o / 4) * taps + t) * 4 + o % 4] = weights[o * taps + t] }
+            self.bias.pointer[o] = bias?[o] ?? 0
+        }
+    }
+}
+
+extension ConvGeometry {
+    /// Kernel widths up to 16: the per-tap offsets live in one SIMD16 register-sized table.
+    public var directX16Eligible: Bool { kernelW <= 16 }
+
+    /// Unpadded stride-1 inputs whose rows are whole vectors are read in place: no copy.
+    var x16ReadsInPlace: Bool { padH == 0 && padW == 0 && strideW == 1 && kernelW == 1 && outWidth % 16 == 0 }
+    /// Each phase row: the output row rounded up to 16 pixels, plus the reach of the widest tap.
+    var x16RowLength: Int {
+        x16ReadsInPlace ? inWidth : (outWidth + 15) / 16 * 16 + (kernelW - 1) * dilationW / strideW + 1
+    }
+    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input.
+    public var directX16ScratchCount: Int { x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength }
+}
+
+/// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth].
+public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
+                            activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                            scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
+    precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW) && g.directX16Eligible,
+                 "packed weights do not match the convolution")
+    let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
+    if !g.x16ReadsInPlace {
+        scratch.update(repeating: 0, count: g.directX16ScratchCount)
+        for c in 0..<g.inChannels {
+            for y in 0..<g.inHeight {
+                let src = input + (c * g.inHeight + y) * g.inWidth
+                let row = scratch + (c * ph + y + g.padH) * sw * rw
+                if sw == 1 {
+                    (row + g.padW).update(from: src, count: g.inWidth)
+                    continue
+                }
+                // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
+                for phase in 0..<sw {
+                    var x = ((phase - g.padW) % sw + sw) % sw
+                    var dst = row + phase * rw + (x + g.padW) / sw
+                    while x < g.inWidth { dst.pointee = src[x]; dst += 1; x += sw }
+                }
+            }
+        }
+    }
+    var offsets = SIMD16<Int32>()
+    for kx in 0..<g.kernelW {
+        let column = kx * g.dilationW
+        offsets[kx] = Int32((column % sw) * rw + column / sw)
+    }
+    var job = DirectConvX16(g: g, source: g.x16ReadsInPlace ? input : UnsafePointer(scratch), weights: UnsafePointer(weights.packed.pointer),
+                            bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
+                            tapOffsets: offsets)
+    // Items are (output row, 4-channel block), row-major: the input rows one output row reads stay in
+    // cache for all its blocks (block-major order re-reads the whole input once per block), and
+    // the weights, at most a few hundred KiB, stay in L2.
+    let items = (g.outChannels + 3) / 4 * g.outHeight
+    if let pool, pool.size > 1 {
+        pool.parallelFor(items, context: &job) { context, first, end in
+            let job = context!.assumingMemoryBound(to: DirectConvX16.self)
+            for item in first..<end { job.pointee.row(item) }
+        }
+    } else {
+        for item in 0..<items { job.row(item) }
+    }
+}
+
+private struct DirectConvX16 {
+    let g: ConvGeometry
+    let source: UnsafePointer<Float>       // [in][paddedHeight][strideW phases][x16RowLength]
+    let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
+    let activation: ActivationFunction
+    let output: UnsafeMutablePointer<Float>
+    let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
+
+    func row(_ item: Int) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let blocks = (g.outChannels + 3) / 4
+        let (y, block) = (item / blocks, item % blocks)
+        let taps = g.inChannels * g.kernelH * g.kernelW
+        let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
+        let w0 = weights + block * taps * 4
+        let b = bias + block * 4
+        let (bias0, bias1) = (SIMD8<Float>(repeating: b[0]), SIMD8<Float>(repeating: b[1]))
+        let (bias2, bias3) = (SIMD8<Float>(repeating: b[2]), SIMD8<Float>(repeating: b[3]))
+        let lanes = min(4, g.outChannels - block * 4)
+        let plane = oh * ow
+        let out = output + block * 4 * plane + y * ow
+        var x = 0
+        while x < ow {
+            var a0 = bias0, b0 = bias0, a1 = bias1, b1 = bias1, a2 = bias2, b2 = bias2, a3 = bias3, b3 = bias3
+            var w = w0
+            for c in 0..<g.inChannels {
+                for ky in 0..<g.kernelH {
+                    let row = source + (c * g.paddedHeight + y * g.strideH + ky * g.dilationH) * rowStride + x
+                    for kx in 0..<g.kernelW {
+                        let p = row + Int(tapOffsets[kx])
+                        let lo = load8(p), hi = load8(p + 8)
+                        let s0 = SIMD8(repeating: w[0]), s1 = SIMD8(repeating: w[1])
+                        let s2 = SIMD8(repeating: w[2]), s3 = SIMD8(repeating: w[3])
+                        a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
+                        a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
+                        a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
+                        a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
+                        w += 4
+                    }
+                }
+            }
+            let count = min(16, ow - x)
+            put(a0, b0, out + x, count)
+            if lanes > 1 { put(a1, b1, out + plane + x, count) }
+            if lanes > 2 { put(a2, b2, out + 2 * plane + x, count) }
+            if lanes > 3 { put(a3, b3, out + 3 * plane + x, count) }
+            x += 16
+        }
+    }
+
+    /// The activation, then 16 pixels stored (fewer at the row's end).
+    @inline(__always)
+    func put(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        let (l, h) = (applyActivation(lo, activation), applyActivation(hi, activation))
+        if count == 16 {
+            UnsafeMutableRawPointer(dst).storeBytes(of: l, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + 8).storeBytes(of: h, as: SIMD8<Float>.self)
+        } else {
+            for i in 0..<count { dst[i] = i < 8 ? l[i] : h[i - 8] }
+        }
+    }
+}
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}

@@ -1,0 +1,288 @@
+/// Winograd F(4x4, 3x3) convolution for 3x3, stride-1, non-dilated layers (any padding): each 4x4
+/// block of outputs comes from a 6x6 input tile with 36 multiplies per channel pair instead of the
+/// direct method's 144, a 4x cut of the arithmetic that dominates these layers.
+///
+/// Per tile: V = Bt d B (input transform), M = sum over input channels of U * V (U = G g Gt, the
+/// weight transform, done once at load), Y = At M A (output transform) + bias, then the activation.
+/// The 36 products are 36 small matrix multiplies [out x in] x [in x tiles], run as a register-blocked
+/// kernel with 8 tiles per SIMD8 vector (4 output channels x 2 vectors = 8 accumulators), so the same
+/// code is right for AVX2 (one register per vector) and NEON (two).
+///
+/// Work is split over (tile row, chunk of 16 tiles) items; each thread owns a slice of the scratch
+/// for its transformed inputs and products, and the split is static.
+
+/// Tiles per chunk: two SIMD8 vectors.
+let winogradChunk = 16
+
+/// The transformed weights: [36][outChannels][inChannels] (plus the bias), built once per layer.
+public final class WinogradF43Weights {
+    public let inChannels: Int, outChannels: Int
+    let u: AlignedBuffer
+    let bias: AlignedBuffer
+
+    /// weights: [out, in, 3, 3] as in PyTorch; bias: [out] or nil.
+    public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int, inChannels: Int) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        u = AlignedBuffer(count: 36 * outChannels * inChannels)
+        self.bias = AlignedBuffer(count: outChannels)
+        for o in 0..<outChannels {
+            self.bias.pointer[o] = bias?[o] ?? 0
+            for c in 0..<inChannels {
+                let g = weights + (o * inChannels + c) * 9
+                // U = G g Gt, separably and in Double so U rounds once: first t = G g (6x3), then t Gt.
+                var t = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())      // column s of t, rows in lanes
+                for s in 0..<3 {
+                    let col = transformG(Double(g[s]), Double(g[3 + s]), Double(g[6 + s]))
+                    if s == 0 { t.0 = col } else if s == 1 { t.1 = col } else { t.2 = col }
+                }
+                for k in 0..<6 {
+                    let row = transformG(t.0[k], t.1[k], t.2[k])
+                    for j in 0..<6 { u.pointer[((k * 6 + j) * outChannels + o) * inChannels + c] = Float(row[j]) }
+                }
+            }
+        }
+    }
+}
+
+/// G for F(4,3) with points 0, +-1, +-2 (and infinity), applied to three values; lanes 0-5 hold the result.
+private func transformG(_ g0: Double, _ g1: Double, _ g2: Double) -> SIMD8<Double> {
+    SIMD8(g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
+          g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2, 0, 0)
+}
+
+extension ConvGeometry {
+    /// Whether Winograd F(4,3) computes this convolution.
+    public var winogradF43Eligible: Bool {
+        kernelH == 3 && kernelW == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1
+    }
+
+    var winogradTilesY: Int { (outHeight + 3) / 4 }
+    var winogradChunksX: Int { ((outWidth + 3) / 4 + winogradChunk - 1) / winogradChunk }
+    /// The zero-padded input copy covers every tile of every chunk, so no load needs a bounds check.
+    var winogradInputHeight: Int { 4 * winogradTilesY + 2 }
+    var winogradInputWidth: Int { 4 * winogradChunk * winogradChunksX + 2 }
+    /// Per thread: transformed inputs [36][in][16], products [36][4][16], and one tile's row transforms.
+    var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 36 * 8 }
+
+    /// Floats of scratch `conv2DWinogradF43` needs when run on `threads` threads.
+    public func winogradF43ScratchCount(threads: Int) -> Int {
+        inChannels * winogradInputHeight * winogradInputWidth + max(threads, 1) * winogradThreadScratch
+    }
+}
+
+/// scratch: `g.winogradF43ScratchCount(threads: pool?.size ?? 1)` floats.
+/// output: [outChannels, outHeight, outWidth].
+public func conv2DWinogradF43(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: WinogradF43Weights,
+                              activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                              scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
+    precondition(g.winogradF43Eligible && weights.inChannels == g.inChannels && weights.outChannels == g.outChannels,
+                 "Winograd weights do not match the convolution")
+    let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
+    scratch.update(repeating: 0, count: g.inChannels * ph * pw)
+    for c in 0..<g.inChannels {
+        for y in 0..<g.inHeight where y + g.padH < ph {
+            let count = min(g.inWidth, pw - g.padW)
+            (scratch + (c * ph + y + g.padH) * pw + g.padW).update(from: input + (c * g.inHeight + y) * g.inWidth, count: count)
+        }
+    }
+    let threads = pool?.size ?? 1
+    var job = WinogradJob(g: g, source: UnsafePointer(scratch), u: UnsafePointer(weights.u.pointer),
+                          bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
+                          threadScratch: scratch + g.inChannels * ph * pw, threads: threads)
+    if let pool, threads > 1 {
+        // One item per thread: each takes its static share of the chunks and its own scratch.
+        pool.parallelFor(threads, context: &job) { context, first, end in
+            let job = context!.assumingMemoryBound(to: WinogradJob.self)
+            for thread in first..<end { job.pointee.run(thread: thread) }
+        }
+    } else {
+        job.run(thread: 0)
+    }
+}
+
+private struct WinogradJob {
+    let g: ConvGeometry
+    let source: UnsafePointer<Float>       // [in][winogradInputHeight][winogradInputWidth]
+    let u: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
+    let activation: ActivationFunction
+    let output: UnsafeMutablePointer<Float>
+    let threadScratch: UnsafeMutablePointer<Float>
+    let threads: Int
+
+    func run(thread: Int) {
+        let items = g.winogradTilesY * g.winogradChunksX
+        let (first, end) = (items * thread / threads, items * (thread + 1) / threads)
+        let mine = threadScratch + thread * g.winogradThreadScratch
+        let v = mine, m = mine + 36 * g.inChannels * winogradChunk
+        let rowTransforms = m + 36 * 4 * winogradChunk
+        for item in first..<end {
+            let (ty, chunk) = (item / g.winogradChunksX, item % g.winogradChunksX)
+            transformInput(tileRow: ty, chunk: chunk, into: v, temp: rowTransforms)
+            var o = 0
+            while o < g.outChannels {
+                let block = min(4, g.outChannels - o)
+                if block == 4 { multiply4(v: v, firstOut: o, into: m) } else { multiply1(v: v, out: o, count: block, into: m) }
+                for k in 0..<block { transformOutput(m + k * winogradChunk, out: o + k, tileRow: ty, chunk: chunk, temp: rowTransforms) }
+                o += block
+            }
+        }
+    }
+
+    /// V[xi][c][tile] = Bt d B for the chunk's 16 tiles of every input channel.
+    func transformInput(tileRow ty: Int, chunk: Int, into v: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>) {
+        let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
+        let cin = g.inChannels
+        for c in 0..<cin {
+            for half in 0..<2 {
+                let x0 = 4 * (chunk * winogradChunk + half * 8)
+                // Along x first: six rows of the tile band, each gathered at stride 4 (one tile per lane).
+                for r in 0..<6 {
+                    let row = source + (c * ph + 4 * ty + r) * pw + x0
+                    let d0 = gather4(row), d1 = gather4(row + 1), d2 = gather4(row + 2)
+                    let d3 = gather4(row + 3), d4 = gather4(row + 4), d5 = gather4(row + 5)
+                    bt(d0, d1, d2, d3, d4, d5, into: temp + r * 48, stride: 8)
+                }
+                // Then along y, column by column.
+                for j in 0..<6 {
+                    let col = temp + j * 8
+                    bt(load8(col), load8(col + 48), load8(col + 96), load8(col + 144), load8(col + 192), load8(col + 240),
+                       into: v + (j * cin + c) * winogradChunk + half * 8, stride: 6 * cin * winogradChunk)
+                }
+            }
+        }
+    }
+
+    /// M[xi][0..<4][tile] = sum_c U[xi][o+k][c] * V[xi][c][tile]: 4 output channels x 16 tiles.
+    func multiply4(v: UnsafeMutablePointer<Float>, firstOut o: Int, into m: UnsafeMutablePointer<Float>) {
+        let (cin, cout) = (g.inChannels, g.outChannels)
+        for xi in 0..<36 {
+            let w0 = u + (xi * cout + o) * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin
+            var vp = UnsafePointer(v + xi * cin * winogradChunk)
+            var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
+            var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            for c in 0..<cin {
+                let lo = load8(vp), hi = load8(vp + 8)
+                let s0 = SIMD8(repeating: w0[c]), s1 = SIMD8(repeating: w1[c])
+                let s2 = SIMD8(repeating: w2[c]), s3 = SIMD8(repeating: w3[c])
+                a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
+                a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
+                a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
+                a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
+                vp += winogradChunk
+            }
+            let dst = m + xi * 4 * winogradChunk
+            store8(a0, dst); store8(b0, dst + 8)
+            store8(a1, dst + 16); store8(b1, dst + 24)
+            store8(a2, dst + 32); store8(b2, dst + 40)
+            store8(a3, dst + 48); store8(b3, dst + 56)
+        }
+    }
+
+    /// The same for the last 1-3 output channels, one at a time.
+    func multiply1(v: UnsafeMutablePointer<Float>, out o: Int, count: Int, into m: UnsafeMutablePointer<Float>) {
+        let (cin, cout) = (g.inChannels, g.outChannels)
+        for k in 0..<count {
+            for xi in 0..<36 {
+                let w = u + (xi * cout + o + k) * cin
+                var vp = UnsafePointer(v + xi * cin * winogradChunk)
+                var a = SIMD8<Float>(), b = SIMD8<Float>()
+                for c in 0..<cin {
+                    let s = SIMD8(repeating: w[c])
+                    a = a.addingProduct(s, load8(vp)); b = b.addingProduct(s, load8(vp + 8))
+                    vp += winogradChunk
+                }
+                let dst = m + (xi * 4 + k) * winogradChunk
+                store8(a, dst); store8(b, dst + 8)
+            }
+        }
+    }
+
+    /// Y = At M A + bias, activation, stored into the output plane of channel `o` (clipped at its edges).
+    /// m: this channel's products, M[xi] at m + xi * 4 * 16.
+    func transformOutput(_ m: UnsafeMutablePointer<Float>, out o: Int, tileRow ty: Int, chunk: Int,
+                         temp: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let plane = output + o * oh * ow
+        let bias = SIMD8<Float>(repeating: self.bias[o])
+        for half in 0..<2 {
+            let mh = m + half * 8
+            func at(_ xi: Int) -> SIMD8<Float> { load8(mh + xi * 4 * winogradChunk) }
+            // Along y first: sp[r * 6 + j] = At[r] . M[.][j].
+            let sp = temp
+            for j in 0..<6 {
+                let y = at4(at(j), at(6 + j), at(12 + j), at(18 + j), at(24 + j), at(30 + j))
+                store8(y.0, sp + j * 8); store8(y.1, sp + (6 + j) * 8)
+                store8(y.2, sp + (12 + j) * 8); store8(y.3, sp + (18 + j) * 8)
+            }
+            let firstTile = chunk * winogradChunk + half * 8
+            for r in 0..<4 {
+                let y = 4 * ty + r
+                if y >= oh { break }
+                let row = sp + 48 * r
+                let q = at4(load8(row), load8(row + 8), load8(row + 16), load8(row + 24), load8(row + 32), load8(row + 40))
+                let cols = (applyActivation(q.0 + bias, activation), applyActivation(q.1 + bias, activation),
+                            applyActivation(q.2 + bias, activation), applyActivation(q.3 + bias, activation))
+                let dst = plane + y * ow
+                let x0 = 4 * firstTile
+                if x0 + 32 <= ow {
+                    for lane in 0..<8 {
+                        let p = dst + x0 + 4 * lane
+                        p[0] = cols.0[lane]; p[1] = cols.1[lane]; p[2] = cols.2[lane]; p[3] = cols.3[lane]
+                    }
+                } else {
+                    for lane in 0..<8 {
+                        let x = x0 + 4 * lane
+                        if x < ow { dst[x] = cols.0[lane] }
+                        if x + 1 < ow { dst[x + 1] = cols.1[lane] }
+                        if x + 2 < ow { dst[x + 2] = cols.2[lane] }
+                        if x + 3 < ow { dst[x + 3] = cols.3[lane] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bt applied to six values (F(4,3), points 0, +-1, +-2); output i goes to out + i * stride.
+@inline(__always)
+private func bt(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
+                _ d4: SIMD8<Float>, _ d5: SIMD8<Float>, into out: UnsafeMutablePointer<Float>, stride: Int) {
+    let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
+    let a = d4 - four * d2          // shared by rows 1, 2
+    let b = d3 - four * d1
+    let c = d4 - d2                 // shared by rows 3, 4
+    let e = two * (d3 - d1)
+    store8(four * d0 - five * d2 + d4, out)
+    store8(a + b, out + stride)
+    store8(a - b, out + 2 * stride)
+    store8(c + e, out + 3 * stride)
+    store8(c - e, out + 4 * stride)
+    store8(four * d1 - five * d3 + d5, out + 5 * stride)
+}
+
+/// At applied to six values: four outputs.
+@inline(__always)
+private func at4(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>,
+                 _ m4: SIMD8<Float>, _ m5: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
+    let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
+    return (m0 + p12 + p34, d12 + two * d34, p12 + four * p34, d12 + eight * d34 + m5)
+}
+
+/// Lanes p[0], p[4], ..., p[28]: one value of each of 8 consecutive tiles.
+@inline(__always)
+private func gather4(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    SIMD8(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28])
+}
+
+@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}

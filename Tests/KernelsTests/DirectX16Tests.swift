@@ -1,0 +1,47 @@
+import Kernels
+import XCTest
+
+/// The row-vectorised direct kernel against the reference: odd sizes and channel counts around its
+/// 4-channel blocks and 16-pixel steps, strides 1-4 (polyphase rows), dilations, paddings, the
+/// in-place path (unpadded 1x1 on rows of whole vectors), every activation, 1 and 3 threads.
+final class DirectX16Tests: XCTestCase {
+    func testMatchesReferenceAcrossGeometries() {
+        var rng = SeededRandom(1616)
+        // (in, out, kh, kw, stride, pad, dilation, h, w)
+        let cases: [(Int, Int, Int, Int, Int, Int, Int, Int, Int)] = [
+            (1, 16, 3, 3, 1, 1, 1, 13, 17),
+            (3, 5, 3, 3, 1, 1, 1, 1, 1),
+            (7, 9, 3, 3, 2, 1, 1, 15, 11),
+            (16, 17, 3, 3, 1, 2, 2, 9, 10),
+            (5, 3, 3, 3, 1, 8, 8, 7, 6),
+            (9, 1, 1, 1, 1, 0, 1, 5, 7),
+            (4, 12, 5, 5, 3, 2, 1, 19, 14),
+            (2, 5, 1, 3, 1, 0, 1, 4, 9),
+            (8, 6, 7, 7, 2, 3, 1, 16, 23),
+            (3, 7, 3, 3, 4, 0, 2, 21, 22),
+            (13, 6, 1, 1, 1, 0, 1, 3, 32),       // in place
+            (6, 11, 1, 1, 2, 0, 1, 5, 33),
+            (17, 2, 3, 3, 2, 1, 1, 33, 31),
+        ]
+        for (cin, cout, kh, kw, s, p, d, h, w) in cases {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
+                                 strideH: s, strideW: s, padH: p, padW: p, dilationH: d, dilationW: d,
+                                 inHeight: h, inWidth: w)
+            let input = rng.floats(cin * h * w), weights = rng.floats(cout * cin * kh * kw), bias = rng.floats(cout)
+            let packed = ConvWeightsX16(weights: weights, bias: bias, outChannels: cout, inChannels: cin,
+                                        kernelH: kh, kernelW: kw)
+            for (act, threads) in [(ActivationFunction.none, 1), (.relu, 3), (.leakyRelu(0.2), 1), (.silu, 3), (.sigmoid, 1)] {
+                var expected = [Float](repeating: 0, count: cout * g.outHeight * g.outWidth)
+                referenceConv2D(input: input, geometry: g, weights: weights, bias: bias, activation: act, output: &expected)
+                var actual = [Float](repeating: .nan, count: expected.count)
+                var scratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount, 1))
+                let pool = threads > 1 ? ThreadPool(threads: threads) : nil
+                conv2DDirectX16(input: input, geometry: g, weights: packed, activation: act, output: &actual,
+                                scratch: &scratch, pool: pool)
+                let magnitude = max(1, expected.map { abs($0) }.max() ?? 0)
+                XCTAssertLessThan(maxAbsDifference(expected, actual) / magnitude, 2e-6,
+                                  "x16 in \(cin) out \(cout) k\(kh)x\(kw) s\(s) p\(p) d\(d) \(h)x\(w) \(act) threads \(threads)")
+            }
+        }
+    }
+}
