@@ -45,7 +45,7 @@ let package = Package(
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile", "Kernels"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging"]),

@@ -16,7 +16,7 @@ public final class Engine {
     public let threads: Int
     private let pool: ThreadPool?
     private let model: ModelFile
-    private let steps: [Step]
+    let steps: [Step]
     private var plan: Plan?
 
     public var channels: Int { model.metadata.inputChannels }
@@ -30,12 +30,16 @@ public final class Engine {
 
     /// threads: 1 runs everything on the caller's thread; more start a persistent pool, used by the
     /// convolutions (over 95 % of the work). If the threads cannot be started it runs on one.
-    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1) {
+    /// int8: run the convolutions the file marks for int8 (i8 weights + quant.act_scales) with the
+    /// int8 kernels (Int8ConvLayer.swift); false, or EDGEINSPECT_FP32=1, runs them in float.
+    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1, int8: Bool = true) {
         self.model = model
         self.kernels = kernels
         self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
         self.threads = pool?.size ?? 1
-        self.steps = compile(model, keepPlainWeights: kernels == .reference)
+        let useInt8 = int8 && kernels == .simd && !Int8KernelPath.disabledByEnvironment
+        self.steps = compile(model, keepPlainWeights: kernels == .reference,
+                             int8: useInt8 ? Int8Context(path: .best) : nil)
     }
 
     /// Multiply-accumulates of all convolutions for an input of this size (after padding).
@@ -117,7 +121,9 @@ public final class Engine {
         switch step.kind {
         case .conv(let layer):
             let g = layer.geometry(inHeight: first.height, inWidth: first.width)
-            if kernels == .simd {
+            if let int8 = layer.int8 {
+                int8.run(a, geometry: g, activation: layer.activation, output: out, pool: pool)
+            } else if kernels == .simd {
                 conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
                                 output: out, scratch: plan.scratch.pointer, pool: pool)
             } else {

@@ -29,7 +29,7 @@ public final class Inspector {
     private let reduction: ScoreReduction
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
-                threads: Int = 1) throws(InspectionError) {
+                threads: Int = 1, int8: Bool = true) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -38,12 +38,14 @@ public final class Inspector {
         self.file = file
         self.modelPath = modelPath
         self.threshold = threshold ?? model.metadata.threshold
-        engine = Engine(model: model, kernels: kernels, threads: threads)
+        engine = Engine(model: model, kernels: kernels, threads: threads, int8: int8)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
     public var threads: Int { engine.threads }
+    /// Convolutions running in int8 and their kernel path (0, nil: all float).
+    public var int8Convolutions: (count: Int, path: String?) { engine.int8Convolutions }
 
     /// Decodes an image file, with the error phrased as an inspection failure naming the file.
     public static func loadImage(path: String) throws(InspectionError) -> Image {
