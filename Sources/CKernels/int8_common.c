@@ -5,6 +5,10 @@
 #include "cpu_features.h"
 #include "int8_internal.h"
 
+// The epilogue's sum * scale + bias stays two roundings on every CPU (no FMA contraction on
+// aarch64 only), so x86 and ARM builds agree as closely as the float parts allow.
+#pragma STDC FP_CONTRACT OFF
+
 size_t ei_i8_packed_size(int out_channels, int in_channels, int kernel_h, int kernel_w) {
     size_t blocks = (size_t)(out_channels + EI_I8_BLOCK - 1) / EI_I8_BLOCK;
     size_t cin4 = (size_t)(in_channels + 3) / 4 * 4;
