@@ -36,10 +36,14 @@ void ei_i8_pack_weights(const int8_t *weights, int out_channels, int in_channels
     }
 }
 
-void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale,
+int ei_i8_input_offset(int path) {
+    return path == EI_I8_AVX_VNNI || path == EI_I8_AVX512_VNNI ? 128 : 0;
+}
+
+void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale, int offset,
                     int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left) {
     int cin4 = (channels + 3) / 4 * 4;
-    memset(dst, 0, (size_t)padded_h * padded_w * cin4);
+    memset(dst, offset, (size_t)padded_h * padded_w * cin4);
     for (int c = 0; c < channels; c++) {
         for (int y = 0; y < h; y++) {
             const float *row = src + ((size_t)c * h + y) * w;
@@ -48,7 +52,8 @@ void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scal
                 float v = row[x] * inv_scale;
                 if (!(v >= -127.0f)) v = -127.0f;   // also catches NaN
                 if (v > 127.0f) v = 127.0f;
-                out[(size_t)x * cin4] = (int8_t)rintf(v);  // round half to even (default mode)
+                // round half to even (the default mode); the offset wraps to uint8 bits on purpose
+                out[(size_t)x * cin4] = (int8_t)(uint8_t)((int)rintf(v) + offset);
             }
         }
     }

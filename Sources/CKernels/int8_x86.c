@@ -59,13 +59,12 @@ void ei_i8_row_avx2(const ei_i8_conv *c, int block, int y) {
 }
 
 // ---- AVX-VNNI: vpdpbusd sums four unsigned x signed byte products into each int32 lane without
-// intermediate saturation. Activations become unsigned by adding 128 (xor 0x80); the store
-// subtracts 128 * (weight sum) per channel.
+// intermediate saturation. Activations arrive as q + 128 (ei_i8_input_offset), unsigned; the
+// store subtracts 128 * (weight sum) per channel.
 __attribute__((target("avx2,avxvnni"), always_inline))
 static inline void tile_avx_vnni(const ei_i8_conv *c, const int8_t *w, int y, int x, const int np, int32_t *sums) {
     __m256i acc[PIXELS][2];
     for (int p = 0; p < np; p++) acc[p][0] = acc[p][1] = _mm256_setzero_si256();
-    const __m256i bias128 = _mm256_set1_epi8((char)0x80);
     const size_t step = (size_t)c->stride_w * c->cin4;
     const int chunks = c->cin4 / 4;
     for (int ky = 0; ky < c->kernel_h; ky++) {
@@ -75,7 +74,7 @@ static inline void tile_avx_vnni(const ei_i8_conv *c, const int8_t *w, int y, in
                 __m256i w0 = _mm256_loadu_si256((const __m256i *)w);
                 __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + 32));
                 for (int p = 0; p < np; p++) {
-                    __m256i xb = _mm256_xor_si256(_mm256_set1_epi32(ei_i8_load4(px + p * step + 4 * j)), bias128);
+                    __m256i xb = _mm256_set1_epi32(ei_i8_load4(px + p * step + 4 * j));
                     acc[p][0] = _mm256_dpbusd_avx_epi32(acc[p][0], xb, w0);
                     acc[p][1] = _mm256_dpbusd_avx_epi32(acc[p][1], xb, w1);
                 }
@@ -103,14 +102,15 @@ void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y) {
     }
 }
 
-// ---- AVX-512 VNNI: the same vpdpbusd on ZMM, so one instruction covers all 16 channels.
+// ---- AVX-512 VNNI: the same vpdpbusd on ZMM, so one instruction covers all 16 channels; 8
+// pixels give 8 independent accumulators, enough to hide vpdpbusd's latency.
 #define AVX512 "avx2,avx512f,avx512bw,avx512vl,avx512vnni"
+#define PIXELS512 8
 
 __attribute__((target(AVX512), always_inline))
 static inline void tile_avx512_vnni(const ei_i8_conv *c, const int8_t *w, int y, int x, const int np, int32_t *sums) {
-    __m512i acc[PIXELS];
+    __m512i acc[PIXELS512];
     for (int p = 0; p < np; p++) acc[p] = _mm512_setzero_si512();
-    const __m512i bias128 = _mm512_set1_epi8((char)0x80);
     const size_t step = (size_t)c->stride_w * c->cin4;
     const int chunks = c->cin4 / 4;
     for (int ky = 0; ky < c->kernel_h; ky++) {
@@ -119,7 +119,7 @@ static inline void tile_avx512_vnni(const ei_i8_conv *c, const int8_t *w, int y,
             for (int j = 0; j < chunks; j++, w += 64) {
                 __m512i wv = _mm512_loadu_si512((const void *)w);
                 for (int p = 0; p < np; p++) {
-                    __m512i xb = _mm512_xor_si512(_mm512_set1_epi32(ei_i8_load4(px + p * step + 4 * j)), bias128);
+                    __m512i xb = _mm512_set1_epi32(ei_i8_load4(px + p * step + 4 * j));
                     acc[p] = _mm512_dpbusd_epi32(acc[p], xb, wv);
                 }
             }
@@ -130,9 +130,13 @@ static inline void tile_avx512_vnni(const ei_i8_conv *c, const int8_t *w, int y,
 
 __attribute__((target(AVX512)))
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
-    int32_t sums[PIXELS * 16];
+    int32_t sums[PIXELS512 * 16];
     const int8_t *w = ei_i8_block_weights(c, block);
     int x = 0;
+    for (; x + PIXELS512 <= c->out_w; x += PIXELS512) {
+        tile_avx512_vnni(c, w, y, x, PIXELS512, sums);
+        ei_i8_store(c, block, y, x, PIXELS512, sums, 1);
+    }
     for (; x + PIXELS <= c->out_w; x += PIXELS) {
         tile_avx512_vnni(c, w, y, x, PIXELS, sums);
         ei_i8_store(c, block, y, x, PIXELS, sums, 1);

@@ -124,7 +124,7 @@ final class Int8KernelTests: XCTestCase {
                                       kernelH: g.kernelH, kernelW: g.kernelW)
         let scratch = Int8Scratch()
         // Scale 1 and integer inputs: quantisation is exact, so the kernels see exactly x.
-        let quantized = quantizeForInt8(x.map { Float($0) }, geometry: g, inputScale: 1, scratch: scratch)
+        let quantized = quantizeForInt8(x.map { Float($0) }, geometry: g, inputScale: 1, path: path, scratch: scratch)
         var out = [Int32](repeating: .min, count: g.outChannels * g.outHeight * g.outWidth)
         conv2DInt8Sums(quantized: quantized, geometry: g, weights: weights, sums: &out, path: path, pool: pool)
         return out

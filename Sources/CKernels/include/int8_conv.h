@@ -7,7 +7,8 @@
 //
 // Layouts
 //   activations: zero-padded HWC int8, [padded_h][padded_w][cin4], cin4 = channels rounded up to 4;
-//                padding pixels and channels are 0, so they add nothing to the sums.
+//                padding pixels and channels are q = 0, so they add nothing to the sums
+//                (stored with the path's offset, see ei_i8_input_offset).
 //   weights:     [blocks][kernel_h][kernel_w][cin4 / 4][16 output channels][4 input channels],
 //                blocks = ceil(out_channels / 16), unused channels 0 (ei_i8_pack_weights).
 //   values are in -127..127 on both sides (never -128), which keeps the AVX2 and NEON-fallback
@@ -48,10 +49,15 @@ size_t ei_i8_packed_size(int out_channels, int in_channels, int kernel_h, int ke
 void ei_i8_pack_weights(const int8_t *weights, int out_channels, int in_channels, int kernel_h,
                         int kernel_w, int8_t *packed, int32_t *sums);
 
+/// The byte encoding a path's kernels read: 0 = q as int8; 128 = q + 128 as uint8 (the VNNI
+/// paths, whose vpdpbusd multiplies unsigned bytes; the bias is removed in the epilogue).
+int ei_i8_input_offset(int path);
+
 /// Quantises planar float activations [channels][h][w] to the padded HWC layout:
-/// q = clamp(round_half_even(x * inv_scale), -127, 127). Writes every byte of the
-/// [padded_h][padded_w][cin4] destination (padding included).
-void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale,
+/// q = clamp(round_half_even(x * inv_scale), -127, 127), stored as q + offset (offset from
+/// ei_i8_input_offset). Writes every byte of the [padded_h][padded_w][cin4] destination, padding
+/// included (padding is q = 0).
+void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale, int offset,
                     int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left);
 
 typedef struct {

@@ -40,24 +40,26 @@ extension ActivationFunction {
 public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                        activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
                        scratch: Int8Scratch, path: Int8KernelPath, pool: ThreadPool? = nil) {
-    let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, scratch: scratch)
+    let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch)
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
             output: output, sums: nil, path: path, pool: pool)
 }
 
-/// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it);
-/// for the exactness tests of every path.
+/// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it for
+/// the same path); for the exactness tests of every path.
 public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                            sums: UnsafeMutablePointer<Int32>, path: Int8KernelPath, pool: ThreadPool? = nil) {
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: .none,
             output: nil, sums: sums, path: path, pool: pool)
 }
 
-/// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels.
+/// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels,
+/// in the byte encoding `path` reads.
 public func quantizeForInt8(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, inputScale: Float,
-                            scratch: Int8Scratch) -> UnsafePointer<Int8> {
+                            path: Int8KernelPath, scratch: Int8Scratch) -> UnsafePointer<Int8> {
     let q = scratch.reserve(Int8ConvWeights.scratchBytes(g))
-    ei_i8_quantize(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), 1 / inputScale, q,
+    ei_i8_quantize(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), 1 / inputScale,
+                   ei_i8_input_offset(path.rawValue), q,
                    Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.padH), Int32(g.padW))
     return UnsafePointer(q)
 }
