@@ -23,13 +23,16 @@ let package = Package(
     targets: [
         // C shims: the OS and C libraries, behind small typed functions.
         .target(name: "CPlatform", cSettings: cpuC, linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
+        // int8 kernels, built for the baseline CPU: faster instruction sets only inside functions
+        // with target attributes, picked at run time by CPU feature (so no cpuC here).
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
 
         // Swift modules, one per responsibility; data flows down this list.
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "ModelFile", swiftSettings: swift),
-        .target(name: "Kernels", dependencies: ["CPlatform"], swiftSettings: swift),
+        .target(name: "Kernels", dependencies: ["CPlatform", "CKernels"], swiftSettings: swift),
         .target(name: "Engine", dependencies: ["ModelFile", "Kernels", "CPlatform"], swiftSettings: swift),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
         .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
@@ -42,7 +45,7 @@ let package = Package(
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile", "Kernels"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "AllocationCounter"]),

@@ -43,7 +43,7 @@ esac
 mkdir -p "$out"
 
 swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O
-             -I "$out" -I Sources/CPlatform/include -I Sources/CImageCodecs/include)
+             -I "$out" -I Sources/CPlatform/include -I Sources/CImageCodecs/include -I Sources/CKernels/include)
 # Library modules in dependency order (Package.swift lists them the same way).
 for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection; do
     swiftc "${swift_flags[@]}" -parse-as-library -module-name "$module" \
@@ -53,8 +53,12 @@ done
 # The CLI has top-level code in main.swift, so it is not parsed as a library.
 swiftc "${swift_flags[@]}" -module-name EdgeInspectCLI Sources/EdgeInspectCLI/*.swift -c -o "$out/EdgeInspectCLI.o"
 
-for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c; do
-    clang "${c_target[@]}" -O2 -I Sources/CPlatform/include -I Sources/CImageCodecs/include \
+for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c Sources/CKernels/*.c; do
+    flags=("${c_target[@]}")
+    # CKernels is built for the baseline ISA, as in Package.swift: its faster kernels carry their own
+    # target attributes and are chosen at run time, so the x86 CPU flag is left out for it.
+    [[ $source == Sources/CKernels/* && $target == host ]] && flags=("${flags[@]/-march=*/}")
+    clang "${flags[@]}" -O2 -I Sources/CPlatform/include -I Sources/CImageCodecs/include -I Sources/CKernels/include \
         -c "$source" -o "$out/c_$(basename "$source" .c).o"
 done
 # String and Dictionary code needs Unicode tables, which Embedded ships as a separate archive.

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Fails when the hot kernels lost their vector FMA: a missing target CPU (x86) or a change that
-# scalarises the SIMD code still computes the right numbers, 10-30x slower, so no other test
-# notices. Checks the Kernels object of each Embedded build: vector FMA present, no fmaf calls,
-# and vector FMA inside each hot fp32 kernel (its functions are found by the kernel's Swift names
-# in their mangled symbols, wherever the optimiser inlined the inner loop).
+# Fails when the hot kernels lost their vector instructions: a missing target CPU (x86) or a change
+# that scalarises the SIMD code still computes the right numbers, 10-30x slower, so no other test
+# notices. Checks the objects of each Embedded build:
+#   Kernels.o (float): vector FMA present, no fmaf calls, and vector FMA inside each hot fp32 kernel
+#     (its functions are found by the kernel's Swift names in their mangled symbols, wherever the
+#     optimiser inlined the inner loop);
+#   c_int8_*.o (int8): the dot-product instructions of every run-time selected path are there
+#     (aarch64: sdot, and smull/sadalp for cores without it; x86: vpdpbusd and vpmaddubsw), and
+#     on aarch64 sdot appears only inside the sdot kernel (a function built with target("dotprod")),
+#     so a cortex-a53 baseline binary never runs it on a core without dotprod.
 #   cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53
 set -euo pipefail
 status=0
+fail() { echo "check-kernels: $*" >&2; status=1; }
+count() { grep -cE "$1" <<<"$2" || true; }
+
 for dir in "$@"; do
     object=$dir/Kernels.o
     case "$(basename "$dir")" in
@@ -15,12 +23,11 @@ for dir in "$@"; do
         *) echo "check-kernels: unknown build $dir" >&2; exit 2 ;;
     esac
     listing=$("$objdump" -dr "$object")   # -r: an unlinked call names its target only in a relocation
-    vector=$(grep -cE "$fma" <<<"$listing" || true)
-    calls=$(grep -cE 'R_[A-Z0-9_]+\s+fmaf\b' <<<"$listing" || true)
+    vector=$(count "$fma" "$listing")
+    calls=$(count 'R_[A-Z0-9_]+\s+fmaf\b' "$listing")
     echo "check-kernels: $object: $vector vector FMA instructions, $calls fmaf calls"
     if (( vector == 0 || calls > 0 )); then
-        echo "check-kernels: $object has lost its vector FMA (see the comment in this script)" >&2
-        status=1
+        fail "$object has lost its vector FMA (see the comment in this script)"
     fi
     # Vector FMA per function (the label line "<symbol>:" starts each one), then per kernel.
     per_function=$(awk -v fma="${fma//\\s/[[:space:]]}" '/^[0-9a-f]+ <.*>:$/ { name = $2 } $0 ~ fma { count[name]++ }
@@ -29,9 +36,36 @@ for dir in "$@"; do
         n=$({ grep -E "$kernel" <<<"$per_function" || true; } | awk '{ s += $2 } END { print s + 0 }')
         echo "check-kernels:   ${kernel%%|*}: $n vector FMA instructions"
         if (( n == 0 )); then
-            echo "check-kernels: $object: kernel ${kernel%%|*} has no vector FMA" >&2
-            status=1
+            fail "$object: kernel ${kernel%%|*} has no vector FMA"
         fi
     done
+
+    case "$(basename "$dir")" in
+    host)
+        int8=$("$objdump" -d "$dir/c_int8_x86.o")
+        vnni_ymm=$(count 'vpdpbusd\s.*%ymm' "$int8"); vnni_zmm=$(count 'vpdpbusd\s.*%zmm' "$int8")
+        maddubs=$(count 'vpmaddubsw\s.*%ymm' "$int8")
+        echo "check-kernels: $dir/c_int8_x86.o: $vnni_ymm vpdpbusd ymm, $vnni_zmm vpdpbusd zmm, $maddubs vpmaddubsw ymm"
+        (( vnni_ymm > 0 && vnni_zmm > 0 && maddubs > 0 )) || fail "$dir/c_int8_x86.o lost an int8 dot-product path"
+        ;;
+    aarch64*)
+        int8=$("$objdump" -d "$dir/c_int8_arm.o")
+        sdot=$(count '\ssdot\s+v[0-9]+\.4s' "$int8")
+        widening=$(count '\s(smull2?|smlal2?)\s+v[0-9]+\.8h' "$int8")
+        sadalp=$(count '\ssadalp\s+v[0-9]+\.4s' "$int8")
+        # sdot outside a function whose name says sdot would run on every core: forbidden.
+        stray=$(awk '/^[0-9a-f]+ <.*>:$/ { fn = $2 } /\tsdot\t/ && fn !~ /sdot/ { n++ } END { print n + 0 }' <<<"$int8")
+        echo "check-kernels: $dir/c_int8_arm.o: $sdot sdot ($stray outside the sdot kernel), $widening smull/smlal, $sadalp sadalp"
+        (( sdot > 0 )) || fail "$dir/c_int8_arm.o has no sdot: the dot-product kernel is gone"
+        (( widening > 0 && sadalp > 0 )) || fail "$dir/c_int8_arm.o has no widening-multiply fallback"
+        (( stray == 0 )) || fail "$dir/c_int8_arm.o uses sdot outside the run-time selected kernel"
+        # A build for a core without dotprod must keep every other object free of sdot.
+        [[ $dir == *cortex-a53* || $dir == *cortex-a72* ]] && for other in "$dir"/*.o; do
+            [[ $other == */c_int8_arm.o ]] && continue
+            n=$(count '\ssdot\s' "$("$objdump" -d "$other")")
+            (( n == 0 )) || fail "$other contains $n sdot instructions outside the selected kernel"
+        done
+        ;;
+    esac
 done
 exit $status

@@ -1,4 +1,5 @@
 import Engine
+import Kernels
 import ModelFile
 import Platform
 
@@ -81,9 +82,24 @@ enum InfoCommand {
             Console.out("  \(pad(t.name, 28)) \(pad(t.dtype.name, 4)) \(pad(shape, 14)) \(bytes) bytes")
         }
         Console.out("totals     \(parameters) parameters; f32 \(bytesByType[0]) B, f16 \(bytesByType[1]) B, i8 \(bytesByType[2]) B (incl. scales)")
-        if shapes != nil, let macs = try? Engine(model: model).convolutionMACs(height: height, width: width) {
+        let engine = Engine(model: model)
+        if shapes != nil, let macs = try? engine.convolutionMACs(height: height, width: width) {
             Console.out("compute    \(Format.fixed(Double(macs) / 1e9, 3)) GMAC (\(Format.fixed(2 * Double(macs) / 1e9, 3)) GFLOP) per \(width)x\(height) image")
         }
+        let convolutions = model.nodes.filter { if case .conv2d = $0.op { return true } else { return false } }.count
+        Console.out(precisionLine(engine, convolutions: convolutions))
+    }
+
+    /// Which convolutions run in int8 on this machine and with which kernels, e.g.
+    /// "precision  int8: 11 of 13 convolutions, kernels sdot (cpu: neon asimddp)".
+    static func precisionLine(_ engine: Engine, convolutions: Int) -> String {
+        let (count, path) = engine.int8Convolutions
+        let cpu = "(cpu: \(CPUFeatures.description))"
+        guard let path else {
+            let why = Int8KernelPath.disabledByEnvironment ? "EDGEINSPECT_FP32 is set" : "the file has no int8 activation scales"
+            return "precision  float: all \(convolutions) convolutions (\(why)); int8 kernels here: \(Int8KernelPath.best.name) \(cpu)"
+        }
+        return "precision  int8: \(count) of \(convolutions) convolutions, kernels \(path) \(cpu)"
     }
 
     static func activationName(_ a: Activation) -> String {

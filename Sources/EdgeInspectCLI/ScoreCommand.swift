@@ -20,6 +20,7 @@ enum ScoreCommand {
                              model's input size; the JSON/text line gives map_scale: value = pixel * map_scale
           --threads N        threads for the convolutions (default: one per core)
           --reference        run the scalar reference kernels (slow; for checking)
+          --fp32             run an int8 model's convolutions in float (also: EDGEINSPECT_FP32=1)
           --help             this text
 
         Images are PNG or JPEG, any size. An unreadable image prints one line on stderr and the
@@ -31,7 +32,7 @@ enum ScoreCommand {
         let args: Arguments
         do {
             args = try Arguments(rawArgs, valueOptions: ["--model", "--threshold", "--out-dir", "--threads"],
-                                 flagOptions: ["--json", "--no-heatmap", "--raw-map", "--reference"])
+                                 flagOptions: ["--json", "--no-heatmap", "--raw-map", "--reference", "--fp32"])
         } catch {
             return usageError(error.message)
         }
@@ -46,7 +47,8 @@ enum ScoreCommand {
         let inspector: Inspector
         do {
             inspector = try Inspector(modelPath: modelPath, threshold: threshold,
-                                      kernels: args.flag("--reference") ? .reference : .simd, threads: threads)
+                                      kernels: args.flag("--reference") ? .reference : .simd, threads: threads,
+                                      int8: !args.flag("--fp32"))
         } catch {
             Console.err("edge-inspect: \(error.message)")
             return ExitCode.error

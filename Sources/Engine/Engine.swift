@@ -33,13 +33,18 @@ public final class Engine {
     /// threads: 1 runs everything on the caller's thread; more start a persistent pool, used by the
     /// convolutions (over 95 % of the work). If the threads cannot be started it runs on one.
     /// policy: how each convolution's kernel is chosen per input size (see `ConvKernelPolicy`).
-    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1, policy: ConvKernelPolicy = .measure) {
+    /// int8: run the convolutions the file marks for int8 (i8 weights + quant.act_scales) with the
+    /// int8 kernels (Int8ConvLayer.swift); false, or EDGEINSPECT_FP32=1, runs them in float.
+    public init(model: ModelFile, kernels: KernelSet = .simd, threads: Int = 1, policy: ConvKernelPolicy = .measure,
+                int8: Bool = true) {
         self.model = model
         self.kernels = kernels
         self.policy = policy
         self.pool = threads > 1 ? ThreadPool(threads: threads) : nil
         self.threads = pool?.size ?? 1
-        self.steps = compile(model, keepPlainWeights: kernels == .reference, fastKernels: kernels == .simd)
+        let useInt8 = int8 && kernels == .simd && !Int8KernelPath.disabledByEnvironment
+        self.steps = compile(model, keepPlainWeights: kernels == .reference, fastKernels: kernels == .simd,
+                             int8: useInt8 ? Int8Context(path: .best) : nil)
     }
 
     /// Multiply-accumulates of all convolutions for an input of this size (after padding).
@@ -141,6 +146,10 @@ public final class Engine {
         switch step.kind {
         case .conv(let layer):
             let g = layer.geometry(inHeight: first.height, inWidth: first.width)
+            if let int8 = layer.int8 {
+                int8.run(a, geometry: g, activation: layer.activation, output: out, pool: pool)
+                break
+            }
             switch plan.kernels[value - 1] {
             case .winograd:
                 conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,

@@ -28,6 +28,8 @@ struct ConvLayer {
     /// The plain [out, in, kh, kw] weights and bias, kept only when running the reference kernels.
     let plainWeights: [Float]
     let plainBias: [Float]?
+    /// Set when this convolution runs in int8 (Int8ConvLayer.swift); the float weights stay for --fp32.
+    var int8: Int8ConvLayer? = nil
 
     func geometry(inHeight: Int, inWidth: Int) -> ConvGeometry {
         ConvGeometry(inChannels: conv.inChannels, outChannels: conv.outChannels,
@@ -51,8 +53,10 @@ extension ActivationFunction {
 }
 
 /// fastKernels: also prepare the weights of the row-vectorised and Winograd kernels.
-func compile(_ model: ModelFile, keepPlainWeights: Bool, fastKernels winograd: Bool) -> [Step] {
-    model.nodes.map { node in
+/// int8: run the convolutions the file marks for int8 with the int8 kernels.
+func compile(_ model: ModelFile, keepPlainWeights: Bool, fastKernels winograd: Bool,
+             int8: Int8Context? = nil) -> [Step] {
+    model.nodes.enumerated().map { index, node in
         let kind: Step.Kind
         switch node.op {
         case .conv2d(let c):
@@ -79,7 +83,8 @@ func compile(_ model: ModelFile, keepPlainWeights: Bool, fastKernels winograd: B
             }
             kind = .conv(ConvLayer(conv: c, activation: ActivationFunction(c.activation, alpha: c.alpha),
                                    packed: packed, packedX16: x16, winograd: transformed, plainWeights: keepPlainWeights ? w : [],
-                                   plainBias: keepPlainWeights ? b : nil))
+                                   plainBias: keepPlainWeights ? b : nil,
+                                   int8: Int8ConvLayer(model, node: index, conv: c, bias: b, context: int8)))
         case .relu: kind = .activation(.relu)
         case .leakyRelu(let alpha): kind = .activation(.leakyRelu(alpha))
         case .silu: kind = .activation(.silu)

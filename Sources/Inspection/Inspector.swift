@@ -33,7 +33,7 @@ public final class Inspector {
     private var frame: FrameBuffers?
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
-                threads: Int = 1, policy: ConvKernelPolicy? = nil) throws(InspectionError) {
+                threads: Int = 1, policy: ConvKernelPolicy? = nil, int8: Bool = true) throws(InspectionError) {
         let file: MappedFile
         do { file = try MappedFile(path: modelPath) } catch { throw InspectionError(error.message) }
         do { model = try ModelFile(parsing: file.bytes) } catch {
@@ -44,12 +44,14 @@ public final class Inspector {
         self.threshold = threshold ?? model.metadata.threshold
         let chosen: ConvKernelPolicy
         if let policy { chosen = policy } else { chosen = try Inspector.environmentPolicy() }
-        engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen)
+        engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen, int8: int8)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
     public var threads: Int { engine.threads }
+    /// Convolutions running in int8 and their kernel path (0, nil: all float).
+    public var int8Convolutions: (count: Int, path: String?) { engine.int8Convolutions }
 
     /// The name of the variable that forces one convolution kernel wherever it applies, for tests and
     /// comparisons: auto (the default, per layer by measurement), direct-oc8, direct-x16, winograd-f4x3.

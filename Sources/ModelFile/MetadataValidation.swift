@@ -22,6 +22,7 @@ extension Metadata {
     static let optionalKeys: [(key: String, type: String)] = [
         ("model.producer", "string"), ("train.dataset", "string"), ("train.command", "string"),
         ("train.licence", "string"), ("calib.method", "string"), ("calib.images", "u32"), ("calib.quantile", "f32"),
+        ("quant.act_scales", "f32 array"), ("quant.method", "string"),
     ]
 
     static func isKeyByte(_ byte: UInt8) -> Bool {

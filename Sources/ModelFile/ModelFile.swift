@@ -24,6 +24,7 @@ public struct ModelFile {
         let graph = try GraphParser.parse(&graphReader, tensorCount: header.tensorCount)
         let tensors = try TensorTable.parse(bytes, header: header)
         try ShapeInference.checkWeights(graph.nodes, tensors)
+        try ModelFile.checkActivationScales(metadata, graph.nodes, tensors)
         // The probe size is what the format promises to work; other sizes are checked per call.
         let probe = 8 * metadata.sizeMultiple
         _ = try ShapeInference.infer(graph.nodes, output: graph.output,

@@ -63,8 +63,8 @@ struct ModelBuilder {
         return nodes.count
     }
 
-    func bytes(threshold: Float = 0.01) -> [UInt8] {
-        let meta: [(key: String, value: MetaValue)] = [
+    func bytes(threshold: Float = 0.01, extra: [(key: String, value: MetaValue)] = []) -> [UInt8] {
+        let meta: [(key: String, value: MetaValue)] = extra + [
             ("model.name", .string("engine-test")),
             ("input.channels", .u32(UInt32(channels))),
             ("input.mean", .f32Array([Float](repeating: 0.5, count: channels))),
@@ -90,5 +90,29 @@ struct LoadedModel {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
         bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
         model = try ModelFile(parsing: UnsafeRawBufferPointer(storage))
+    }
+}
+
+extension ModelBuilder {
+    /// Every op, strided and dilated convs, a gated skip and a residual: the shape of the real model.
+    static func allOps(channels: Int = 1, dtype: DType = .f32) -> ModelBuilder {
+        var b = ModelBuilder(channels: channels, sizeMultiple: 4)
+        let e1 = b.conv(0, in: channels, out: 9, dtype: dtype)                       // H
+        let e2 = b.conv(e1, in: 9, out: 16, stride: 2, activation: .silu, dtype: dtype) // H/2
+        let e3 = b.conv(e2, in: 16, out: 12, stride: 2, activation: .relu)          // H/4
+        let d1 = b.conv(e3, in: 12, out: 12, pad: 2, dilation: 2, activation: .none, dtype: dtype)
+        let r = b.node(.add, [e3, d1])
+        let r2 = b.node(.leakyRelu(alpha: 0.1), [r])
+        let u1 = b.node(.upsampleBilinear(scale: 2), [r2])                          // H/2
+        let c1 = b.conv(u1, in: 12, out: 16, k: 1, pad: 0, activation: .none, bias: false)
+        let cat = b.node(.concat, [c1, e2])
+        let g = b.conv(cat, in: 32, out: 16, k: 1, pad: 0, activation: .sigmoid)
+        let m = b.node(.mix, [g, e2, c1])
+        let s = b.node(.silu, [m])
+        let u2 = b.node(.upsampleNearest(scale: 2), [s])                            // H
+        let rl = b.node(.relu, [u2])
+        let sg = b.node(.sigmoid, [rl])
+        b.conv(sg, in: 16, out: channels, activation: .none)
+        return b
     }
 }

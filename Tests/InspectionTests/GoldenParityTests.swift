@@ -7,8 +7,9 @@ import XCTest
 /// The exporter writes, for each shipped model, golden arrays computed by PyTorch (tools/edgeinspect/golden.py):
 /// the model-input image, the reconstruction, the raw and smoothed error maps and the score. The Swift
 /// runtime must reproduce them: fp32 models within 1e-4 max abs error; int8 models the same against a
-/// golden computed by PyTorch with the dequantised weights (so int8 storage itself adds no error on
-/// the Swift side), and within the documented bound of weights/README.md against the fp32 golden.
+/// golden computed by PyTorch emulating the runtime's int8 arithmetic (graph.int8_conv: so the int8
+/// kernels add no error of their own), and within the documented bound of weights/README.md against
+/// the fp32 golden.
 final class GoldenParityTests: XCTestCase {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -78,9 +79,13 @@ final class GoldenParityTests: XCTestCase {
         }
     }
 
-    /// The int8 model run by Swift against the fp32 model's PyTorch golden: the error int8 weight
-    /// storage costs. Bounds (documented in weights/README.md): reconstruction 0.05 normalised units,
-    /// smoothed map 5e-4, score 2% relative. Measured on the shipped model: about 0.03, 1.3e-4, 0.5%.
+    /// The int8 model run by Swift against the fp32 model's PyTorch golden: the error int8 costs,
+    /// weights and (since the file carries quant.act_scales) int8 activations. Bounds (documented in
+    /// weights/README.md): reconstruction 0.25 normalised units at the worst pixel, smoothed map 1e-3,
+    /// score 2% relative. Measured on the shipped model's two golden crops: 0.159 / 0.168, 6.4e-4 /
+    /// 3.2e-4, -1.0% / -0.05% (int8 weights alone, dequantised to float: 0.030, 9.7e-5, 0.02%).
+    /// Quantising activations moves single pixels of the reconstruction; the map, smoothed, and the
+    /// score move little (the detection metrics on held-out images are in weights/README.md).
     func testInt8ModelsStayWithinTheDocumentedBoundOfFP32() throws {
         let int8Goldens = try goldenFiles().filter { modelPath(for: $0).hasSuffix("-int8.eim") }
         XCTAssertFalse(int8Goldens.isEmpty, "an int8 model is shipped")
@@ -92,8 +97,8 @@ final class GoldenParityTests: XCTestCase {
             let image = Image(width: dims[2], height: dims[1], channels: dims[0], pixels: fp32["image"])
             let result = try Inspector(modelPath: modelPath(for: url)).inspect(modelInput: image)
             let name = url.lastPathComponent
-            XCTAssertLessThan(maxAbs(result.reconstruction, fp32["recon"]), 0.05, "\(name): reconstruction")
-            XCTAssertLessThan(maxAbs(result.map, fp32["map"]), 5e-4, "\(name): smoothed map")
+            XCTAssertLessThan(maxAbs(result.reconstruction, fp32["recon"]), 0.25, "\(name): reconstruction")
+            XCTAssertLessThan(maxAbs(result.map, fp32["map"]), 1e-3, "\(name): smoothed map")
             let score = try XCTUnwrap(fp32["score"].first)
             XCTAssertEqual(result.score, score, accuracy: 0.02 * score, "\(name): score")
         }

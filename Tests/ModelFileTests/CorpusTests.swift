@@ -53,6 +53,11 @@ final class CorpusTests: XCTestCase {
             }, .shapeMismatch),
             ("nan-weight.eim", spec { $0.tensors[0] = TensorPayload(name: "c1.weight", shape: [2, 1, 3, 3], f32: [Float](repeating: .nan, count: 18)) }, .badTensor),
             ("i8-minus-128.eim", spec { $0.tensors[2].data[1] = 0x80 }, .badTensor),
+            // int8 compute (quant.act_scales): one valid file, and the three ways the key can lie.
+            ("valid-int8.eim", spec { $0.setMeta("quant.act_scales", .f32Array([0, 0.05])) }, nil),
+            ("act-scales-count.eim", spec { $0.setMeta("quant.act_scales", .f32Array([0.05])) }, .badMetadata),
+            ("act-scales-negative.eim", spec { $0.setMeta("quant.act_scales", .f32Array([0, -0.05])) }, .badMetadata),
+            ("act-scales-float-conv.eim", spec { $0.setMeta("quant.act_scales", .f32Array([0.05, 0.05])) }, .badMetadata),
             ("misaligned-payload.eim", header { put64(&$0, tableOffset + 56, get64($0, tableOffset + 56) + 1) }, .badTensor),
         ]
     }

@@ -11,6 +11,7 @@ from . import __version__, synth
 from .golden import write_golden
 from .model import AutoEncoder, ModelConfig
 from .modelfile import Meta, ModelFile, make_tensor, read, write
+from .quantize import DEFAULT_IMAGES, DEFAULT_PERCENTILE, add_activation_scales, training_images
 from .score import Scorer, load_image
 
 # Threshold rule: the `quantile` of the held-out good scores times `margin`. A margin above 1
@@ -149,6 +150,11 @@ def export(args) -> None:
             ckpt["score"][key] = value
             overridden = True
     mf = build_modelfile(ckpt, dtype, args.name)
+    if dtype == "i8" and not args.no_int8_compute:
+        images = training_images(ckpt, args.calib_images)
+        nodes = add_activation_scales(mf, images, args.act_percentile)
+        print(f"int8 compute: {len(nodes)} convolutions, activation scales from {len(images)} training images "
+              f"(percentile {args.act_percentile:g})")
     if overridden or (dtype != "f32" and not args.keep_threshold):
         # Another scoring rule, or reduced-precision weights that score slightly differently:
         # recalibrate on the same held-out images so the threshold matches what this file computes.
@@ -174,6 +180,12 @@ def add_arguments(p) -> None:
     p.add_argument("--dtype", choices=["f32", "f16", "i8"], default="f32",
                    help="storage of conv weights (biases stay f32)")
     p.add_argument("--int8", action="store_true", help="same as --dtype i8")
+    p.add_argument("--no-int8-compute", action="store_true",
+                   help="i8: store no activation scales (the runtime dequantises and runs in float)")
+    p.add_argument("--calib-images", type=int, default=DEFAULT_IMAGES,
+                   help="i8: training images the activation scales are measured on")
+    p.add_argument("--act-percentile", type=float, default=DEFAULT_PERCENTILE,
+                   help="i8: activation scale = this percentile of |x| / 127")
     p.add_argument("--keep-threshold", action="store_true",
                    help="keep the f32 threshold instead of recalibrating f16/i8 exports")
     p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")

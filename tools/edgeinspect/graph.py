@@ -132,9 +132,25 @@ def _activate(x: torch.Tensor, name: str, alpha: float) -> torch.Tensor:
     raise ValueError(f"unknown activation {name}")
 
 
+def int8_conv(x: torch.Tensor, act_scale: float, q: torch.Tensor, w_scales: torch.Tensor,
+              b: torch.Tensor | None, a: dict) -> torch.Tensor:
+    """A conv2d as the runtime's int8 path computes it: x quantised to round_half_even(x * (1/s))
+    clamped to -127..127 (float32, like CKernels), exact integer sums (float64 holds them exactly),
+    then float32 sum * (s * w_scale[o]) + bias."""
+    inv = np.float32(1.0) / np.float32(act_scale)
+    xq = torch.clamp(torch.round(x.float() * torch.tensor(inv)), -127, 127).double()
+    sums = F.conv2d(xq, q, None, stride=(a["stride_h"], a["stride_w"]), padding=(a["pad_h"], a["pad_w"]),
+                    dilation=(a["dilation_h"], a["dilation_w"]))
+    scale = torch.tensor(np.float32(act_scale)) * w_scales
+    y = sums.float() * scale[None, :, None, None]
+    return y + b[None, :, None, None] if b is not None else y
+
+
 def run_graph(nodes: list[Node], output: int, params: dict[str, torch.Tensor],
-              x: torch.Tensor) -> torch.Tensor:
-    """Execute the node list on x [N,C,H,W] with plain torch ops; returns value `output`."""
+              x: torch.Tensor, int8: dict | None = None, on_conv=None) -> torch.Tensor:
+    """Execute the node list on x [N,C,H,W] with plain torch ops; returns value `output`.
+    int8: ModelFile.int8_nodes(), the convolutions to run as the int8 path does.
+    on_conv(index, input): called with each conv2d's input (activation calibration)."""
     values: list[torch.Tensor] = [x]
     for index, node in enumerate(nodes):
         for v in node.inputs:
@@ -145,9 +161,15 @@ def run_graph(nodes: list[Node], output: int, params: dict[str, torch.Tensor],
         if node.op == "conv2d":
             w = params[node.weight]
             b = params[node.bias] if node.bias is not None else None
-            y = F.conv2d(ins[0], w, b, stride=(a["stride_h"], a["stride_w"]),
-                         padding=(a["pad_h"], a["pad_w"]),
-                         dilation=(a["dilation_h"], a["dilation_w"]))
+            if on_conv is not None:
+                on_conv(index, ins[0])
+            if int8 and index in int8:
+                s, q, w_scales = int8[index]
+                y = int8_conv(ins[0], s, q, w_scales, b, a)
+            else:
+                y = F.conv2d(ins[0], w, b, stride=(a["stride_h"], a["stride_w"]),
+                             padding=(a["pad_h"], a["pad_w"]),
+                             dilation=(a["dilation_h"], a["dilation_w"]))
             y = _activate(y, a["activation"], a["alpha"])
         elif node.op == "relu":
             y = F.relu(ins[0])

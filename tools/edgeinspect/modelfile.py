@@ -69,7 +69,10 @@ OPTIONAL_META_TYPES = {
     "model.producer": META_STRING, "train.dataset": META_STRING, "train.command": META_STRING,
     "train.licence": META_STRING, "calib.method": META_STRING, "calib.images": META_U32,
     "calib.quantile": META_F32,
+    "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING,
 }
+# Per-node input activation scales for int8 compute (docs/model-format.md, "int8 compute").
+ACT_SCALES_KEY = "quant.act_scales"
 
 
 class ModelFileError(ValueError):
@@ -143,6 +146,20 @@ class ModelFile:
     def params(self) -> dict[str, torch.Tensor]:
         """Dequantised float32 parameters by tensor name, for graph.run_graph."""
         return {t.name: torch.from_numpy(t.dequantised().copy()) for t in self.tensors}
+
+    def int8_nodes(self) -> dict[int, tuple[float, torch.Tensor, torch.Tensor]]:
+        """Nodes that run in int8 (quant.act_scales > 0): node index -> (input activation scale,
+        int8 weight values as float64, per-output-channel weight scales as float32)."""
+        if ACT_SCALES_KEY not in self.metadata:
+            return {}
+        by_name = {t.name: t for t in self.tensors}
+        out = {}
+        for index, scale in enumerate(self.meta(ACT_SCALES_KEY)):
+            if scale > 0:
+                w = by_name[self.nodes[index].weight]
+                out[index] = (float(scale), torch.from_numpy(w.data.astype(np.float64)),
+                              torch.from_numpy(w.scales.astype(np.float32)))
+        return out
 
 
 # ---------------------------------------------------------------- quantisation
@@ -561,7 +578,26 @@ def parse(blob: bytes) -> ModelFile:
     dead = unused_nodes(nodes, output)
     if dead:
         raise ModelFileError(f"graph: nodes {dead} do not contribute to the output")
+    _check_act_scales(metadata, nodes, {t.name: t for t in tensors})
     return ModelFile(metadata, nodes, output, tensors)
+
+
+def _check_act_scales(metadata: dict[str, Meta], nodes: list[Node], tensors: dict[str, Tensor]):
+    """quant.act_scales: one finite value per node, >= 0, non-zero only on conv2d with i8 weights."""
+    if ACT_SCALES_KEY not in metadata:
+        return
+    scales = metadata[ACT_SCALES_KEY].value
+    if len(scales) != len(nodes):
+        raise ModelFileError(f"metadata {ACT_SCALES_KEY}: {len(scales)} values for {len(nodes)} nodes")
+    for index, scale in enumerate(scales):
+        if scale == 0:
+            continue
+        if scale < 0:
+            raise ModelFileError(f"metadata {ACT_SCALES_KEY}[{index}]: {scale} (must be > 0, or 0 for float)")
+        node = nodes[index]
+        if node.op != "conv2d" or tensors[node.weight].dtype != DTYPE_I8:
+            raise ModelFileError(f"metadata {ACT_SCALES_KEY}[{index}]: node {index} is not a conv2d "
+                                 "with i8 weights")
 
 
 def read(path: str) -> ModelFile:

@@ -1,7 +1,8 @@
 """Reference scoring, exactly the "Scoring" section of docs/model-format.md.
 
 Everything outside the network runs in float64 numpy; the network runs in float32 torch with the
-file's (dequantised) weights. The Swift runtime is compared against these numbers.
+file's (dequantised) weights, except convolutions the file marks for int8, which are emulated
+exactly as the runtime's int8 path computes them. The Swift runtime is compared against these numbers.
 """
 
 from __future__ import annotations
@@ -106,9 +107,12 @@ class ScoreResult:
 class Scorer:
     """Scores images with a model file, as the runtime does."""
 
-    def __init__(self, mf: ModelFile):
+    def __init__(self, mf: ModelFile, int8: bool = True):
+        """int8: run the convolutions the file marks for int8 as the runtime's int8 path does
+        (False: all in float with dequantised weights, like `edge-inspect score --fp32`)."""
         self.mf = mf
         self.params = mf.params()
+        self.int8 = mf.int8_nodes() if int8 else {}
         self.channels = mf.meta("input.channels")
         self.mean = np.array(mf.meta("input.mean"), dtype=np.float64)
         self.std = np.array(mf.meta("input.std"), dtype=np.float64)
@@ -126,8 +130,9 @@ class Scorer:
             return resize(pixels, self.resize_to[0], self.resize_to[1])
         return pixels
 
-    def reconstruct(self, pixels: np.ndarray) -> np.ndarray:
-        """Step 3: normalise, pad bottom/right to the multiple, run the graph, crop (normalised)."""
+    def reconstruct(self, pixels: np.ndarray, on_conv=None) -> np.ndarray:
+        """Step 3: normalise, pad bottom/right to the multiple, run the graph, crop (normalised).
+        on_conv: see graph.run_graph."""
         c, h, w = pixels.shape
         norm = (pixels - self.mean[:, None, None]) / self.std[:, None, None]
         ph = -(-h // self.multiple) * self.multiple - h
@@ -136,7 +141,7 @@ class Scorer:
         norm = np.pad(norm, ((0, 0), (0, ph), (0, pw)), mode=mode)
         x = torch.from_numpy(norm.astype(np.float32))[None]
         with torch.no_grad():
-            y = run_graph(self.mf.nodes, self.mf.output, self.params, x)
+            y = run_graph(self.mf.nodes, self.mf.output, self.params, x, int8=self.int8, on_conv=on_conv)
         return y[0, :, :h, :w].numpy().astype(np.float32)
 
     def score_pixels(self, pixels: np.ndarray) -> ScoreResult:

@@ -44,17 +44,42 @@ def test_samples_and_models_are_shipped():
     assert len(SAMPLES) >= 8 and len(MODELS) >= 2
 
 
+def score_tolerance(model: Path) -> float:
+    """Relative score tolerance between two correct runs of `model`. Float models: 1e-4. Models
+    with int8 compute (quant.act_scales): 5e-2. Rounding to int8 is discontinuous, so a 1e-7
+    difference in one float activation (another libm, summation order or CPU) can move a value by
+    one step, and the step spreads through the later layers; the reference itself moves its
+    sample scores by up to 4 % when the input changes by 1e-7. Measured Swift vs PyTorch: up to 2.5 %."""
+    return 5e-2 if read(str(model)).int8_nodes() else 1e-4
+
+
 @pytest.mark.parametrize("model", MODELS, ids=lambda p: p.name)
 def test_cli_scores_and_verdicts_match_pytorch(model, tmp_path):
     exe = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
     swift = cli_scores(exe, model, SAMPLES, tmp_path)
     scorer = Scorer(read(str(model)))
+    rel = score_tolerance(model)
     for image in SAMPLES:
         reference = scorer.score_file(str(image))
         got = swift[image.name]
         assert got["threshold"] == pytest.approx(scorer.threshold, rel=1e-6)
-        assert got["score"] == pytest.approx(reference.score, rel=1e-4, abs=1e-6), image.name
+        assert got["score"] == pytest.approx(reference.score, rel=rel, abs=1e-6), image.name
         assert got["anomalous"] == (reference.score > scorer.threshold), image.name
+
+
+def test_int8_model_runs_in_int8_and_fp32_flag_runs_it_in_float(tmp_path):
+    """The shipped int8 file runs its convolutions in int8 (info says so); --fp32 gives the float
+    result of its dequantised weights (PyTorch with int8=False, to 1e-4)."""
+    exe = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
+    model = REPO / "weights/synthetic-texture-int8.eim"
+    info = subprocess.run([str(exe), "info", str(model)], capture_output=True, text=True, timeout=60)
+    assert "precision  int8: 12 of 14 convolutions" in info.stdout, info.stdout
+    proc = subprocess.run([str(exe), "score", "--fp32", "--model", str(model), "--json", "--no-heatmap",
+                           *map(str, SAMPLES)], capture_output=True, text=True, timeout=300)
+    got = {Path(r["image"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+    scorer = Scorer(read(str(model)), int8=False)
+    for image in SAMPLES:
+        assert got[image.name]["score"] == pytest.approx(scorer.score_file(str(image)).score, rel=1e-4)
 
 
 def test_shipped_samples_get_the_expected_verdicts(tmp_path):
@@ -74,14 +99,17 @@ def test_embedded_build_scores_like_the_host_build(tmp_path):
         a = cli_scores(host, model, SAMPLES, tmp_path)
         b = cli_scores(embedded, model, SAMPLES, tmp_path)
         for name in a:
-            assert b[name]["score"] == pytest.approx(a[name]["score"], rel=1e-5), name
+            rel = 1e-5 if score_tolerance(model) < 1e-2 else score_tolerance(model)
+            assert b[name]["score"] == pytest.approx(a[name]["score"], rel=rel), name
             assert b[name]["anomalous"] == a[name]["anomalous"], name
 
 
 def test_aarch64_build_under_qemu_scores_like_the_host_build(tmp_path):
     """The board binary (Embedded Swift, static-pie) under qemu user-mode emulation, once as a
-    Cortex-A53 (no dot product) and once as a Cortex-A76. Scores agree with the x86 build to 1e-4
-    relative (libm's expf differs between the two), verdicts exactly. Two images keep emulation short."""
+    Cortex-A53 (no dot product: NEON widening-multiply int8 kernels) and once as a Cortex-A76 (sdot
+    kernels), with the fp32 and the int8 model. Scores agree with the x86 build to 1e-4 relative for
+    fp32 (libm's expf differs between the two), to score_tolerance for int8, verdicts exactly.
+    Two images keep emulation short."""
     import shutil
     host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
     board = binary("EDGE_INSPECT_AARCH64_BIN", REPO / ".build-cross/aarch64-cortex-a53/edge-inspect")
@@ -89,14 +117,31 @@ def test_aarch64_build_under_qemu_scores_like_the_host_build(tmp_path):
     if qemu is None:
         pytest.skip("qemu-aarch64 not installed: run cross/install-deps.sh")
     images = [REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png"]
-    model = REPO / "weights/synthetic-texture.eim"
-    expected = cli_scores(host, model, images, tmp_path)
-    for cpu in ["cortex-a53", "cortex-a76"]:
-        proc = subprocess.run([qemu, "-cpu", cpu, str(board), "score", "--model", str(model), "--json",
-                               "--no-heatmap", "--threads", "2", *map(str, images)],
-                              capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 1, proc.stderr
-        got = {Path(r["image"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
-        for name, want in expected.items():
-            assert got[name]["score"] == pytest.approx(want["score"], rel=1e-4), (cpu, name)
-            assert got[name]["anomalous"] == want["anomalous"], (cpu, name)
+    for model in [REPO / "weights/synthetic-texture.eim", REPO / "weights/synthetic-texture-int8.eim"]:
+        expected = cli_scores(host, model, images, tmp_path)
+        for cpu in ["cortex-a53", "cortex-a76"]:
+            proc = subprocess.run([qemu, "-cpu", cpu, str(board), "score", "--model", str(model), "--json",
+                                   "--no-heatmap", "--threads", "2", *map(str, images)],
+                                  capture_output=True, text=True, timeout=300)
+            assert proc.returncode == 1, proc.stderr
+            got = {Path(r["image"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+            for name, want in expected.items():
+                assert got[name]["score"] == pytest.approx(want["score"], rel=score_tolerance(model)), (cpu, name)
+                assert got[name]["anomalous"] == want["anomalous"], (cpu, name)
+
+
+def test_aarch64_build_selects_its_int8_kernels_at_run_time():
+    """One cortex-a53 binary: on a Cortex-A53 (no dot product) the int8 convolutions must use the
+    widening-multiply NEON kernels, on a Cortex-A76 the sdot kernels (chosen from HWCAP at run
+    time). The scoring test above runs both paths on real images."""
+    import shutil
+    board = binary("EDGE_INSPECT_AARCH64_BIN", REPO / ".build-cross/aarch64-cortex-a53/edge-inspect")
+    qemu = shutil.which("qemu-aarch64")
+    if qemu is None:
+        pytest.skip("qemu-aarch64 not installed: run cross/install-deps.sh")
+    model = REPO / "weights/synthetic-texture-int8.eim"
+    for cpu, kernels, features in [("cortex-a53", "neon", "(cpu: neon)"), ("cortex-a76", "sdot", "(cpu: neon asimddp)")]:
+        proc = subprocess.run([qemu, "-cpu", cpu, str(board), "info", str(model)],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert f"precision  int8: 12 of 14 convolutions, kernels {kernels} {features}" in proc.stdout, (cpu, proc.stdout[-300:])

@@ -1,0 +1,83 @@
+// int8 convolution micro-kernels: int8 weights (one scale per output channel), int8 activations
+// (one scale per tensor, zero point 0), exact int32 accumulation, then a fused epilogue.
+//
+// Every implementation computes the same int32 sums bit for bit; they differ only in the
+// instructions used. The engine picks one at run time (ei_i8_best_path) so a binary built for a
+// baseline CPU never executes an instruction the CPU lacks.
+//
+// Layouts
+//   activations: zero-padded HWC int8, [padded_h][padded_w][cin4], cin4 = channels rounded up to 4;
+//                padding pixels and channels are q = 0, so they add nothing to the sums
+//                (stored with the path's offset, see ei_i8_input_offset).
+//   weights:     [blocks][kernel_h][kernel_w][cin4 / 4][16 output channels][4 input channels],
+//                blocks = ceil(out_channels / 16), unused channels 0 (ei_i8_pack_weights).
+//   values are in -127..127 on both sides (never -128), which keeps the AVX2 and NEON-fallback
+//   16-bit partial sums (2 * 127 * 127 = 32258) from saturating.
+#ifndef EDGEINSPECT_INT8_CONV_H
+#define EDGEINSPECT_INT8_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EI_I8_BLOCK 16   // output channels per block
+
+typedef enum {
+    EI_I8_PORTABLE = 0,   // plain C, any CPU
+    EI_I8_NEON = 1,       // aarch64 widening multiply (smull/smlal/sadalp): Cortex-A53/A72
+    EI_I8_SDOT = 2,       // aarch64 sdot (ARMv8.2 dotprod): Cortex-A55/A76 and later
+    EI_I8_AVX2 = 3,       // x86-64 vpmaddubsw + vpmaddwd
+    EI_I8_AVX_VNNI = 4,   // x86-64 vpdpbusd on YMM (AVX-VNNI)
+    EI_I8_AVX512_VNNI = 5,// x86-64 vpdpbusd on ZMM (AVX-512 VNNI)
+    EI_I8_PATH_COUNT = 6
+} ei_i8_path;
+
+enum { EI_ACT_NONE = 0, EI_ACT_RELU = 1, EI_ACT_LEAKY_RELU = 2, EI_ACT_SILU = 3, EI_ACT_SIGMOID = 4 };
+
+/// Whether this build contains `path` and the running CPU can execute it.
+int ei_i8_path_supported(int path);
+/// The fastest supported path; EDGEINSPECT_I8_PATH=<name> forces a supported one (for testing).
+int ei_i8_best_path(void);
+/// Short name: "portable", "neon", "sdot", "avx2", "avx-vnni", "avx512-vnni".
+const char *ei_i8_path_name(int path);
+/// 1 when the environment asks for float convolutions (EDGEINSPECT_FP32=1), to compare paths.
+int ei_i8_disabled_by_env(void);
+
+/// Bytes of packed weights for this convolution.
+size_t ei_i8_packed_size(int out_channels, int in_channels, int kernel_h, int kernel_w);
+/// weights: [out][in][kh][kw] int8 (PyTorch order). packed: ei_i8_packed_size bytes.
+/// sums: blocks * 16 int32, each output channel's weight sum (the AVX-VNNI paths need it).
+void ei_i8_pack_weights(const int8_t *weights, int out_channels, int in_channels, int kernel_h,
+                        int kernel_w, int8_t *packed, int32_t *sums);
+
+/// The byte encoding a path's kernels read: 0 = q as int8; 128 = q + 128 as uint8 (the VNNI
+/// paths, whose vpdpbusd multiplies unsigned bytes; the bias is removed in the epilogue).
+int ei_i8_input_offset(int path);
+
+/// Quantises planar float activations [channels][h][w] to the padded HWC layout:
+/// q = clamp(round_half_even(x * inv_scale), -127, 127), stored as q + offset (offset from
+/// ei_i8_input_offset). Writes every byte of the [padded_h][padded_w][cin4] destination, padding
+/// included (padding is q = 0).
+void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale, int offset,
+                    int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left);
+
+typedef struct {
+    const int8_t *input;        // padded HWC activations
+    int padded_w;               // pixels per padded input row
+    int cin4;                   // bytes per input pixel (channels rounded up to 4)
+    int kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+    int out_h, out_w, out_channels;
+    const int8_t *weights;      // packed by ei_i8_pack_weights
+    const int32_t *weight_sums; // from ei_i8_pack_weights
+    // Epilogue: out = act(sum * scale[o] + bias[o]), scale = activation scale * weight scale.
+    const float *scale;         // blocks * 16 floats
+    const float *bias;          // blocks * 16 floats
+    int activation;
+    float alpha;                // leaky_relu slope
+    float *output;              // planar [out_channels][out_h][out_w]; or NULL, then:
+    int32_t *output_i32;        // the raw sums, same layout (tests)
+} ei_i8_conv;
+
+/// One output row `y` of output-channel block `block`, computed with `path` (must be supported).
+void ei_i8_conv_row(const ei_i8_conv *conv, int path, int block, int y);
+
+#endif

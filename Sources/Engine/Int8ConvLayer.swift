@@ -1,0 +1,55 @@
+import Kernels
+import ModelFile
+
+/// The int8 state one engine shares between its int8 convolutions: the kernel path chosen for this
+/// CPU and the scratch the quantised inputs go to (layers run one after another, so one suffices).
+final class Int8Context {
+    let path: Int8KernelPath
+    let scratch = Int8Scratch()
+    init(path: Int8KernelPath) { self.path = path }
+}
+
+/// A conv2d node that runs in int8: its input is quantised with the file's calibrated per-tensor
+/// scale (quant.act_scales), multiplied with the i8 weights in int32, and the epilogue
+/// writes act(sum · scale + bias) as float for the next op.
+struct Int8ConvLayer {
+    let weights: Int8ConvWeights
+    let context: Int8Context
+
+    /// nil (run in float) when there is no context, the node has no activation scale, or its
+    /// int32 sums could overflow.
+    init?(_ model: ModelFile, node index: Int, conv c: Conv2D, bias: [Float]?, context: Int8Context?) {
+        guard let context, let inputScale = model.activationScale(node: index),
+              let (values, scales) = model.int8Values(ofTensor: c.weight),
+              Int8ConvWeights.fitsInt32(inChannels: c.inChannels, kernelH: c.kernelH, kernelW: c.kernelW)
+        else { return nil }
+        weights = values.withUnsafeBufferPointer { q in
+            withOptionalPointer(bias) { b in
+                Int8ConvWeights(weights: q.baseAddress!, weightScales: scales, bias: b, inputScale: inputScale,
+                                outChannels: c.outChannels, inChannels: c.inChannels, kernelH: c.kernelH, kernelW: c.kernelW)
+            }
+        }
+        self.context = context
+    }
+
+    func run(_ input: UnsafePointer<Float>, geometry: ConvGeometry, activation: ActivationFunction,
+             output: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+        conv2DInt8(input: input, geometry: geometry, weights: weights, activation: activation, output: output,
+                   scratch: context.scratch, path: context.path, pool: pool)
+    }
+}
+
+extension Engine {
+    /// How many convolutions run in int8, and the kernel path they use ("avx512-vnni", "sdot", ...);
+    /// (0, nil) when every convolution runs in float.
+    public var int8Convolutions: (count: Int, path: String?) {
+        var count = 0, path: String? = nil
+        for step in steps {
+            if case .conv(let layer) = step.kind, let int8 = layer.int8 {
+                count += 1
+                path = int8.context.path.name
+            }
+        }
+        return (count, path)
+    }
+}

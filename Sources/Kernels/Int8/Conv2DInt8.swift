@@ -1,0 +1,97 @@
+import CKernels
+
+/// int8 convolution: quantises the float input once into a zero-padded HWC int8 copy, then runs the
+/// chosen micro-kernel per (16-channel block, output row) with int32 accumulation, and the fused
+/// epilogue writes act(sum · scale[o] + bias[o]) as planar float, which the next op reads directly.
+
+/// Growable 64-byte aligned byte buffer, shared by every int8 layer of an engine (they run one
+/// after another); it reaches its final size on the first frame and is not reallocated after.
+public final class Int8Scratch {
+    public private(set) var capacity = 0
+    public private(set) var pointer = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+
+    public init() {}
+
+    public func reserve(_ bytes: Int) -> UnsafeMutablePointer<Int8> {
+        if bytes > capacity {
+            pointer.deallocate()
+            pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Int8.self, capacity: bytes)
+            capacity = bytes
+        }
+        return pointer
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+extension ActivationFunction {
+    var int8Code: (Int32, Float) {
+        switch self {
+        case .none: return (Int32(EI_ACT_NONE), 0)
+        case .relu: return (Int32(EI_ACT_RELU), 0)
+        case .leakyRelu(let alpha): return (Int32(EI_ACT_LEAKY_RELU), alpha)
+        case .silu: return (Int32(EI_ACT_SILU), 0)
+        case .sigmoid: return (Int32(EI_ACT_SIGMOID), 0)
+        }
+    }
+}
+
+/// input: planar float [in, h, w]; output: planar float [out, oh, ow]. `path` must be supported.
+public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: Int8ConvWeights,
+                       activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                       scratch: Int8Scratch, path: Int8KernelPath, pool: ThreadPool? = nil) {
+    let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch)
+    runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+            output: output, sums: nil, path: path, pool: pool)
+}
+
+/// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it for
+/// the same path); for the exactness tests of every path.
+public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
+                           sums: UnsafeMutablePointer<Int32>, path: Int8KernelPath, pool: ThreadPool? = nil) {
+    runInt8(quantized: quantized, geometry: g, weights: weights, activation: .none,
+            output: nil, sums: sums, path: path, pool: pool)
+}
+
+/// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels,
+/// in the byte encoding `path` reads.
+public func quantizeForInt8(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, inputScale: Float,
+                            path: Int8KernelPath, scratch: Int8Scratch) -> UnsafePointer<Int8> {
+    let q = scratch.reserve(Int8ConvWeights.scratchBytes(g))
+    ei_i8_quantize(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), 1 / inputScale,
+                   ei_i8_input_offset(path.rawValue), q,
+                   Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.padH), Int32(g.padW))
+    return UnsafePointer(q)
+}
+
+private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
+                     activation: ActivationFunction, output: UnsafeMutablePointer<Float>?,
+                     sums: UnsafeMutablePointer<Int32>?, path: Int8KernelPath, pool: ThreadPool?) {
+    precondition(weights.outChannels == g.outChannels && weights.inChannels == g.inChannels
+                 && weights.kernelH == g.kernelH && weights.kernelW == g.kernelW,
+                 "int8 weights do not match the convolution")
+    precondition(path.isSupported, "int8 kernel path not supported by this CPU")
+    let (code, alpha) = activation.int8Code
+    var conv = ei_i8_conv(
+        input: quantized, padded_w: Int32(g.paddedWidth), cin4: Int32((g.inChannels + 3) / 4 * 4),
+        kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+        dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+        out_h: Int32(g.outHeight), out_w: Int32(g.outWidth), out_channels: Int32(g.outChannels),
+        weights: UnsafePointer(weights.packed), weight_sums: UnsafePointer(weights.sums),
+        scale: UnsafePointer(weights.scale.pointer), bias: UnsafePointer(weights.bias.pointer),
+        activation: code, alpha: alpha, output: output, output_i32: sums)
+    let blocks = (g.outChannels + Int(EI_I8_BLOCK) - 1) / Int(EI_I8_BLOCK)
+    let rows = g.outHeight
+    let raw = path.rawValue
+    // Items are (block, row) pairs, block-major, as in the float kernel: a thread's contiguous
+    // share reuses one block's weights across many rows.
+    withUnsafePointer(to: &conv) { c in
+        if let pool, pool.size > 1 {
+            pool.parallelFor(blocks * rows) { first, end in
+                for item in first..<end { ei_i8_conv_row(c, raw, Int32(item / rows), Int32(item % rows)) }
+            }
+        } else {
+            for item in 0..<(blocks * rows) { ei_i8_conv_row(c, raw, Int32(item / rows), Int32(item % rows)) }
+        }
+    }
+}
