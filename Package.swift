@@ -29,7 +29,9 @@ let package = Package(
         // Swift modules, one per responsibility; data flows down this list.
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "ModelFile", swiftSettings: swift),
-        .target(name: "Kernels", dependencies: ["CPlatform"], swiftSettings: swift),
+        // NEON intrinsics for 32-bit ARM, where Swift's SIMD FMA is scalarised (cross/build.sh armv7).
+        .target(name: "CArmv7Kernels", cSettings: cpuC),
+        .target(name: "Kernels", dependencies: ["CPlatform", "CArmv7Kernels"], swiftSettings: swift),
         .target(name: "Engine", dependencies: ["ModelFile", "Kernels"], swiftSettings: swift),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
         .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
@@ -41,7 +43,7 @@ let package = Package(
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CArmv7Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),

@@ -35,15 +35,41 @@ aarch64)
           -lpng -ljpeg -lz -lm -lpthread)
     out=.build-cross/aarch64-$cpu
     ;;
+armv7)
+    cpu=${2:-cortex-a7}
+    case "$cpu" in
+        cortex-a7) fpu=neon-vfpv4 ;;     # VFPv4: fused multiply-add (vfma), in NEON too
+        cortex-a9) fpu=neon ;;           # VFPv3 + NEON, no fused multiply-add: the kernel uses vmla
+        *) echo "cross/build.sh: armv7 CPU must be cortex-a7 or cortex-a9" >&2; exit 2 ;;
+    esac
+    triple=armv7-none-none-eabi           # Embedded's armv7 stdlib; Linux and hard float come from clang
+    sysroot=/usr/arm-linux-gnueabihf
+    libs=.build-cross/armhf-libs/usr      # unpacked by cross/install-deps.sh
+    float=(-mfloat-abi=hard -mfpu=$fpu)
+    swift_target=(-target "$triple" -target-cpu "$cpu"
+                  -Xfrontend -clang-target -Xfrontend armv7-unknown-linux-gnueabihf
+                  -Xcc "${float[0]}" -Xcc "${float[1]}"
+                  -Xcc --sysroot=$sysroot -Xcc -isystem -Xcc $libs/include/arm-linux-gnueabihf
+                  -Xcc -isystem -Xcc $libs/include)
+    c_target=(--target=arm-linux-gnueabihf --sysroot=$sysroot -isystem $libs/include/arm-linux-gnueabihf
+              -isystem $libs/include -mcpu="$cpu" "${float[@]}")
+    # Not static-pie: Debian's armhf glibc is built without static-PIE support (no rcrt1.o in
+    # libc6-dev-armhf-cross or libc6-dev:armhf). A plain static executable runs the same way.
+    link=(--target=arm-linux-gnueabihf -fuse-ld=lld -static
+          -L $libs/lib/arm-linux-gnueabihf -lpng -ljpeg -lz -lm -lpthread)
+    out=.build-cross/armv7-$cpu
+    ;;
 *)
-    echo "cross/build.sh: unknown target '$target' (host, aarch64)" >&2
+    echo "cross/build.sh: unknown target '$target' (host, aarch64, armv7)" >&2
     exit 2
     ;;
 esac
 mkdir -p "$out"
 
-swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O
-             -I "$out" -I Sources/CPlatform/include -I Sources/CImageCodecs/include)
+# Every C target (Sources/C*, each with include/module.modulemap) is visible to every module.
+c_includes=()
+for dir in Sources/C*/include; do c_includes+=(-I "$dir"); done
+swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O -I "$out" "${c_includes[@]}")
 # Library modules in dependency order (Package.swift lists them the same way).
 for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection; do
     swiftc "${swift_flags[@]}" -parse-as-library -module-name "$module" \
@@ -53,9 +79,8 @@ done
 # The CLI has top-level code in main.swift, so it is not parsed as a library.
 swiftc "${swift_flags[@]}" -module-name EdgeInspectCLI Sources/EdgeInspectCLI/*.swift -c -o "$out/EdgeInspectCLI.o"
 
-for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c; do
-    clang "${c_target[@]}" -O2 -I Sources/CPlatform/include -I Sources/CImageCodecs/include \
-        -c "$source" -o "$out/c_$(basename "$source" .c).o"
+for source in Sources/C*/*.c; do
+    clang "${c_target[@]}" -O2 "${c_includes[@]}" -c "$source" -o "$out/c_$(basename "$source" .c).o"
 done
 # String and Dictionary code needs Unicode tables, which Embedded ships as a separate archive.
 clang "$out"/*.o "$toolchain/lib/swift/embedded/$triple/libswiftUnicodeDataTables.a" "${link[@]}" -o "$out/edge-inspect"
