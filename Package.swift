@@ -4,11 +4,12 @@
 import PackageDescription
 
 // x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower).
-// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks.
+// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks, or "none"
+// for a cross build to ARM (`swift build --swift-sdk`), which this x86 manifest cannot tell apart.
 #if arch(x86_64)
 let targetCPU = Context.environment["EDGEINSPECT_TARGET_CPU"] ?? "haswell"
-let cpuSwift: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
-let cpuC: [CSetting] = [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
+let cpuSwift: [SwiftSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+let cpuC: [CSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
 #else
 let cpuSwift: [SwiftSetting] = []
 let cpuC: [CSetting] = []

@@ -3,10 +3,15 @@
 #   cross/build.sh host               x86_64 Linux, dynamically linked; CI's check that all of
 #                                     Sources/ stays inside the Embedded subset
 #   cross/build.sh aarch64 [CPU]      64-bit ARM Linux boards, static-pie (runs with nothing else
-#                                     installed); CPU: cortex-a53 (default; Pi 3, i.MX8M),
-#                                     cortex-a72 (Pi 4), cortex-a76 (Pi 5)
+#                                     installed). Every variant uses only the ARMv8.0-A instruction
+#                                     set, so each runs on every 64-bit ARM board; CPU only tunes
+#                                     the instruction scheduling: cortex-a53 (default; Pi 3, Zero 2,
+#                                     i.MX8M), cortex-a72 (Pi 4, i.MX8QM), cortex-a76 (Pi 5, RK3588)
+#   cross/build.sh armv7 [CPU]        32-bit ARM Linux (armhf: hard float, NEON), static; CPU:
+#                                     cortex-a7 (default; VFPv4: Pi 2, Pi 3/4 on 32-bit Raspberry
+#                                     Pi OS, most Allwinner boards), cortex-a9 (VFPv3: i.MX6, Zynq-7000)
 # Prints the binary's path: .build-cross/<target>[-<cpu>]/edge-inspect
-# aarch64 needs Debian's cross packages: cross/install-deps.sh installs them.
+# The ARM targets need Debian's cross packages: cross/install-deps.sh installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-host}
@@ -25,11 +30,19 @@ aarch64)
     cpu=${2:-cortex-a53}
     triple=aarch64-none-none-elf          # Embedded's aarch64 stdlib; Linux comes from clang below
     sysroot=/usr/aarch64-linux-gnu
-    swift_target=(-target "$triple" -target-cpu "$cpu"
+    case "$cpu" in
+        cortex-a53|cortex-a72|cortex-a76) ;;
+        *) echo "cross/build.sh: aarch64 CPU must be cortex-a53, cortex-a72 or cortex-a76" >&2; exit 2 ;;
+    esac
+    # -march=armv8-a, and the CPU for scheduling only (-mtune): with -mcpu=cortex-a76 the compiler
+    # used ARMv8.2-A instructions anywhere (atomics, fp16) and the binary died with SIGILL on a
+    # Cortex-A53. Kernels that need newer instructions pick them at run time.
+    isa=(-march=armv8-a -mtune="$cpu")
+    swift_target=(-target "$triple" -Xcc "${isa[0]}" -Xcc "${isa[1]}"
                   -Xfrontend -clang-target -Xfrontend aarch64-unknown-linux-gnu
                   -Xcc --sysroot=$sysroot -Xcc -isystem -Xcc /usr/include/aarch64-linux-gnu -Xcc -isystem -Xcc /usr/include)
     c_target=(--target=aarch64-linux-gnu --sysroot=$sysroot -isystem /usr/include/aarch64-linux-gnu
-              -isystem /usr/include -mcpu="$cpu" -fPIE)
+              -isystem /usr/include "${isa[@]}" -fPIE)
     # -static fails on a protected-symbol relocation in Debian's glibc; -static-pie works.
     link=(--target=aarch64-linux-gnu -fuse-ld=lld -static-pie -L /usr/lib/aarch64-linux-gnu
           -lpng -ljpeg -lz -lm -lpthread)
