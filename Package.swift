@@ -4,11 +4,12 @@
 import PackageDescription
 
 // x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower).
-// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks.
+// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks, or "none"
+// for a cross build to ARM (`swift build --swift-sdk`), which this x86 manifest cannot tell apart.
 #if arch(x86_64)
 let targetCPU = Context.environment["EDGEINSPECT_TARGET_CPU"] ?? "haswell"
-let cpuSwift: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
-let cpuC: [CSetting] = [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
+let cpuSwift: [SwiftSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+let cpuC: [CSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
 #else
 let cpuSwift: [SwiftSetting] = []
 let cpuC: [CSetting] = []
@@ -32,7 +33,9 @@ let package = Package(
         // Swift modules, one per responsibility; data flows down this list.
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
         .target(name: "ModelFile", swiftSettings: swift),
-        .target(name: "Kernels", dependencies: ["CPlatform", "CKernels"], swiftSettings: swift),
+        // NEON intrinsics for 32-bit ARM, where Swift's SIMD FMA is scalarised (cross/build.sh armv7).
+        .target(name: "CArmv7Kernels", cSettings: cpuC),
+        .target(name: "Kernels", dependencies: ["CPlatform", "CKernels", "CArmv7Kernels"], swiftSettings: swift),
         .target(name: "Engine", dependencies: ["ModelFile", "Kernels", "CPlatform"], swiftSettings: swift),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: swift),
         .target(name: "Scoring", dependencies: ["CPlatform"], swiftSettings: swift),
@@ -44,7 +47,7 @@ let package = Package(
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CArmv7Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile", "Kernels"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),

@@ -9,15 +9,43 @@
 #     (aarch64: sdot, and smull/sadalp for cores without it; x86: vpdpbusd and vpmaddubsw), and
 #     on aarch64 sdot appears only inside the sdot kernel (a function built with target("dotprod")),
 #     so a cortex-a53 baseline binary never runs it on a core without dotprod.
-#   cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53
+#   armv7: Swift scalarises SIMD FMA there, so the convolution's block is the C NEON kernel
+#     (Sources/CArmv7Kernels): it must hold NEON multiply-adds, and Kernels.o must call it.
+#   cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53 .build-cross/armv7-cortex-a7
 set -euo pipefail
 status=0
 fail() { echo "check-kernels: $*" >&2; status=1; }
 count() { grep -cE "$1" <<<"$2" || true; }
 
+# check OBJECT WHAT REGEX: at least one line of OBJECT's disassembly (with relocations) matches REGEX.
+check() {
+    local n
+    n=$(count "$3" "$("$objdump" -dr "$1")")
+    echo "check-kernels: $1: $n $2"
+    (( n > 0 )) || fail "$1 has no $2 (see the comment in this script)"
+}
+no_fmaf() {
+    local n
+    n=$(count 'R_[A-Z0-9_]+\s+fmaf\b' "$("$objdump" -dr "$1")")
+    echo "check-kernels: $1: $n fmaf calls"
+    (( n == 0 )) || fail "$1 calls fmaf: its FMA became a library call (see the comment in this script)"
+}
+
 for dir in "$@"; do
     object=$dir/Kernels.o
     case "$(basename "$dir")" in
+        armv7-cortex-a9)   # VFPv3: no fused multiply-add anywhere, so Swift's scalar FMA calls fmaf
+            objdump=arm-linux-gnueabihf-objdump
+            check "$dir/c_conv_oc8x4.o" "NEON multiply-adds" 'vmla\.f32\s+q'
+            check "$object" "calls of the NEON kernel" 'R_ARM_\w+\s+ei_conv_oc8x4\b'
+            continue ;;
+        armv7*)
+            objdump=arm-linux-gnueabihf-objdump
+            check "$dir/c_conv_oc8x4.o" "NEON FMA instructions" 'vfma\.f32\s+q'
+            no_fmaf "$dir/c_conv_oc8x4.o"
+            check "$object" "calls of the NEON kernel" 'R_ARM_\w+\s+ei_conv_oc8x4\b'
+            no_fmaf "$object"
+            continue ;;
         host)     objdump=objdump; fma='vfmadd[0-9]+ps\s+%[yz]mm' ;;
         aarch64*) objdump=aarch64-linux-gnu-objdump; fma='fmla\s+v[0-9]+\.4s' ;;
         *) echo "check-kernels: unknown build $dir" >&2; exit 2 ;;

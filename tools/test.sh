@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: Swift unit, parity and broken-file tests; the Embedded-mode builds (host and aarch64,
-# the latter run under qemu); a short libFuzzer
+# Every test: Swift unit, parity and broken-file tests; the Embedded-mode builds (host, aarch64 and
+# armv7, the last two run under qemu); a short libFuzzer
 # run on the model loader; the Python tools' tests, including CLI-vs-PyTorch verdict parity on the
 # shipped samples. Installs what it needs first. .ci/run calls exactly this.
 set -euo pipefail
@@ -31,10 +31,11 @@ quiet swift build "${swift_test[@]}" --build-tests
 quiet swift test "${swift_test[@]}" --skip-build --disable-swift-testing   # XCTest only
 export EDGE_INSPECT_BIN="$(swift build "${swift_test[@]}" --show-bin-path)/edge-inspect"
 
-step "Embedded Swift builds: host, and aarch64 (static-pie, run under qemu by the Python tests)"
+step "Embedded Swift builds: host, aarch64 (static-pie) and armv7 (static), the last two run under qemu by the Python tests"
 export EDGE_INSPECT_EMBEDDED_BIN="$PWD/$(cross/build.sh host | tail -1)"
 export EDGE_INSPECT_AARCH64_BIN="$PWD/$(cross/build.sh aarch64 cortex-a53 | tail -1)"
-cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53
+export EDGE_INSPECT_ARMV7_BIN="$PWD/$(cross/build.sh armv7 cortex-a7 | tail -1)"
+cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53 .build-cross/armv7-cortex-a7
 
 step "fuzz the model loader (${FUZZ_SECONDS:=30}s)"
 # Only the summary on success; the whole log (crash input, stack) on failure.

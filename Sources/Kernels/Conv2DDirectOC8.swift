@@ -114,6 +114,10 @@ private struct DirectConvOC8 {
         // Four output pixels at a time: four accumulators hide the FMA latency.
         var x = 0
         while x < wideEnd {
+            #if arch(arm)
+            let (a0, a1, a2, a3) = convBlockOC8x4Armv7(origin: source + y * sh * pw + x * sw, weights: w0,
+                                                       bias: weights.bias.pointer + block * 8, geometry: g)
+            #else
             var a0 = bias, a1 = bias, a2 = bias, a3 = bias
             var w = w0
             for c in 0..<g.inChannels {
@@ -130,6 +134,7 @@ private struct DirectConvOC8 {
                     }
                 }
             }
+            #endif
             store(applyActivation(a0, activation), out + x, planeSize: plane, lanes: lanes)
             store(applyActivation(a1, activation), out + x + 1, planeSize: plane, lanes: lanes)
             store(applyActivation(a2, activation), out + x + 2, planeSize: plane, lanes: lanes)

@@ -1,7 +1,8 @@
 """The shipped Swift runtime against the PyTorch reference, through the CLI a user runs.
 
 tools/test.sh builds `edge-inspect` and exports EDGE_INSPECT_BIN (and EDGE_INSPECT_EMBEDDED_BIN for the
-Embedded Swift build); run standalone, these tests look for a release build in .build/ and skip
+Embedded Swift build, EDGE_INSPECT_AARCH64_BIN and EDGE_INSPECT_ARMV7_BIN for the board builds run
+under qemu); run standalone, these tests look for a release build in .build/ and skip
 with a message naming the build command when there is none.
 """
 
@@ -104,30 +105,92 @@ def test_embedded_build_scores_like_the_host_build(tmp_path):
             assert b[name]["anomalous"] == a[name]["anomalous"], name
 
 
-def test_aarch64_build_under_qemu_scores_like_the_host_build(tmp_path):
-    """The board binary (Embedded Swift, static-pie) under qemu user-mode emulation, once as a
-    Cortex-A53 (no dot product: NEON widening-multiply int8 kernels) and once as a Cortex-A76 (sdot
-    kernels), with the fp32 and the int8 model. Scores agree with the x86 build to 1e-4 relative for
-    fp32 (libm's expf differs between the two), to score_tolerance for int8, verdicts exactly.
-    Two images keep emulation short."""
+# The board binaries (Embedded Swift) under qemu user-mode emulation, on the CPUs that select
+# different kernels: aarch64 as a Cortex-A53 (no dot product) and as a Cortex-A76, armv7 as a
+# Cortex-A7 (the C NEON convolution block). -L names the cross sysroot; the binaries are static
+# and need nothing from it.
+QEMU_RUNS = [
+    pytest.param("EDGE_INSPECT_AARCH64_BIN", ".build-cross/aarch64-cortex-a53/edge-inspect", "qemu-aarch64",
+                 "cortex-a53", "/usr/aarch64-linux-gnu", id="aarch64-cortex-a53"),
+    pytest.param("EDGE_INSPECT_AARCH64_BIN", ".build-cross/aarch64-cortex-a53/edge-inspect", "qemu-aarch64",
+                 "cortex-a76", "/usr/aarch64-linux-gnu", id="aarch64-cortex-a76"),
+    pytest.param("EDGE_INSPECT_ARMV7_BIN", ".build-cross/armv7-cortex-a7/edge-inspect", "qemu-arm",
+                 "cortex-a7", "/usr/arm-linux-gnueabihf", id="armv7-cortex-a7"),
+]
+GOLDENS = sorted((REPO / "weights/golden").glob("*.golden"))
+
+
+def golden_inputs(directory: Path) -> list[tuple[Path, Path, float]]:
+    """(model, image, PyTorch score) for each golden file: its model-input crop written as an 8-bit
+    PNG, which is lossless because the crops are 8-bit pixels scaled by 1/255."""
+    import numpy as np
+    from PIL import Image
+
+    from edgeinspect.golden import read_golden
+    runs = []
+    for golden in GOLDENS:
+        arrays = read_golden(str(golden))
+        pixels = arrays["image"][0] * 255
+        assert np.abs(pixels - np.round(pixels)).max() < 1e-3, f"{golden.name}: input is not 8-bit"
+        image = directory / (golden.name.replace(".", "-") + ".png")
+        Image.fromarray(np.round(pixels).astype(np.uint8), mode="L").save(image)
+        model = REPO / "weights" / (golden.name.split(".")[0] + ".eim")
+        runs.append((model, image, float(arrays["score"][0])))
+    return runs
+
+
+def scores_and_maps(command: list[str], model: Path, images: list[Path], out_dir: Path) -> dict[str, dict]:
+    """Runs `edge-inspect score --raw-map` and reads each map back (value = pixel * map_scale)."""
+    import numpy as np
+    from PIL import Image
+    out_dir.mkdir()
+    proc = subprocess.run([*command, "score", "--model", str(model), "--json", "--no-heatmap", "--raw-map",
+                           "--out-dir", str(out_dir), "--threads", "2", *map(str, images)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr
+    results = {}
+    for record in map(json.loads, proc.stdout.splitlines()):
+        with Image.open(record["map"]) as im:
+            record["map_values"] = np.asarray(im, dtype=np.float64) * record["map_scale"]
+        results[Path(record["image"]).name] = record
+    assert len(results) == len(images)
+    return results
+
+
+@pytest.mark.parametrize("variable, default, qemu_name, cpu, sysroot", QEMU_RUNS)
+def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu_name, cpu, sysroot, tmp_path):
+    """Two samples and every golden-file input, scored by the board binary under emulation and by
+    the x86 build. Verdicts agree exactly; scores to 1e-4 relative (libm's expf differs between the
+    two); anomaly maps to 1e-4 of the map's peak (each 16-bit map file is quantised to 1.5e-5 of
+    its peak); golden scores to 1e-4 relative of PyTorch's."""
     import shutil
     host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
-    board = binary("EDGE_INSPECT_AARCH64_BIN", REPO / ".build-cross/aarch64-cortex-a53/edge-inspect")
-    qemu = shutil.which("qemu-aarch64")
+    board = binary(variable, REPO / default)
+    qemu = shutil.which(qemu_name)
     if qemu is None:
-        pytest.skip("qemu-aarch64 not installed: run cross/install-deps.sh")
-    images = [REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png"]
-    for model in [REPO / "weights/synthetic-texture.eim", REPO / "weights/synthetic-texture-int8.eim"]:
-        expected = cli_scores(host, model, images, tmp_path)
-        for cpu in ["cortex-a53", "cortex-a76"]:
-            proc = subprocess.run([qemu, "-cpu", cpu, str(board), "score", "--model", str(model), "--json",
-                                   "--no-heatmap", "--threads", "2", *map(str, images)],
-                                  capture_output=True, text=True, timeout=300)
-            assert proc.returncode == 1, proc.stderr
-            got = {Path(r["image"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
-            for name, want in expected.items():
-                assert got[name]["score"] == pytest.approx(want["score"], rel=score_tolerance(model)), (cpu, name)
-                assert got[name]["anomalous"] == want["anomalous"], (cpu, name)
+        pytest.skip(f"{qemu_name} not installed: run cross/install-deps.sh")
+    emulated = [qemu, "-cpu", cpu, "-L", sysroot, str(board)]
+    runs = [(REPO / "weights" / model, image, None)
+            for model in ("synthetic-texture.eim", "synthetic-texture-int8.eim")
+            for image in (REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png")]
+    runs += golden_inputs(tmp_path)
+    board_results = {}
+    for n, model in enumerate(sorted({model for model, _, _ in runs})):
+        images = [image for m, image, _ in runs if m == model]
+        want = scores_and_maps([str(host)], model, images, tmp_path / f"host-{n}")
+        got = scores_and_maps(emulated, model, images, tmp_path / f"board-{n}")
+        tolerance = score_tolerance(model)
+        for name, expected in want.items():
+            label = (cpu, model.name, name)
+            assert got[name]["anomalous"] == expected["anomalous"], label
+            assert got[name]["score"] == pytest.approx(expected["score"], rel=tolerance), label
+            assert got[name]["map_values"].shape == expected["map_values"].shape, label
+            peak = expected["map_values"].max()
+            assert abs(got[name]["map_values"] - expected["map_values"]).max() <= tolerance * peak, label
+        board_results.update(got)
+    for model, image, pytorch_score in runs:
+        if pytorch_score is not None:
+            assert board_results[image.name]["score"] == pytest.approx(pytorch_score, rel=score_tolerance(model)), (cpu, image.name)
 
 
 def test_aarch64_build_selects_its_int8_kernels_at_run_time():
