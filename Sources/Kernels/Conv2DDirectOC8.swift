@@ -116,7 +116,7 @@ private struct DirectConvOC8 {
         while x < wideEnd {
             #if arch(arm)
             let (a0, a1, a2, a3) = convBlockOC8x4Armv7(origin: source + y * sh * pw + x * sw, weights: w0,
-                                                       bias: weights.bias.pointer + block * 8, geometry: g)
+                                                       bias: self.bias + block * 8, geometry: g)
             #else
             var a0 = bias, a1 = bias, a2 = bias, a3 = bias
             var w = w0
