@@ -41,7 +41,7 @@ let package = Package(
                 swiftSettings: swift),
         .target(name: "Camera", dependencies: ["CCamera", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
         .target(name: "Alerts", dependencies: ["CGPIO", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
-        .target(name: "Pipeline", dependencies: ["Camera", "Alerts", "Inspection", "Imaging", "Platform", "CDaemon"],
+        .target(name: "Pipeline", dependencies: ["Camera", "Alerts", "Inspection", "ModelFile", "Imaging", "Platform", "CDaemon"],
                 swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
                           dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring",

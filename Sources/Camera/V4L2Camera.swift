@@ -95,11 +95,22 @@ public final class V4L2Camera {
         let wanted = String(device.dropFirst(5))
         var seen: [String] = []
         for listing in CameraListing.all() where listing.canCapture {
-            if listing.card.contains(wanted) { return listing.path }
+            if V4L2Camera.text(listing.card, contains: wanted) { return listing.path }
             seen.append("'\(listing.card)' (\(listing.path))")
         }
         let found = seen.isEmpty ? "no capture devices were found" : "found: " + seen.joined(separator: ", ")
         throw CameraError("no camera whose name contains '\(wanted)'; \(found)", lost: true)
+    }
+
+    /// Substring test on UTF-8 bytes (String.contains(String) needs Foundation or the regex module).
+    static func text(_ text: String, contains part: String) -> Bool {
+        let haystack = Array(text.utf8), needle = Array(part.utf8)
+        if needle.isEmpty { return true }
+        guard haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
     }
 
     static func fourcc(_ code: StaticString) -> UInt32 {

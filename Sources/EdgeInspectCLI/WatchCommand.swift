@@ -2,6 +2,7 @@ import Alerts
 import Kernels
 import Camera
 import Inspection
+import ModelFile
 import Pipeline
 import Platform
 

@@ -3,6 +3,7 @@ import Camera
 import CDaemon
 import Imaging
 import Inspection
+import ModelFile
 import Platform
 
 /// The inspection daemon's main loop: newest frame -> score -> debounce/cooldown -> GPIO, log,
