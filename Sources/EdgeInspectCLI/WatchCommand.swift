@@ -34,7 +34,8 @@ enum WatchCommand {
         text += """
 
             Events go to stdout (and log_file) as JSON lines: start, alert, images_saved, camera_lost,
-            camera_retry, camera_reconnected, fault, fault_cleared, deadline_miss, frame (log_frames), stop.
+            camera_retry, camera_reconnected, fault, fault_cleared, deadline_miss, frame_error, gpio_error,
+            status_error, frame (only with log_frames), stop. docs/watch.md describes each.
             Under systemd (Type=notify) it sends READY=1, WATCHDOG=1 every WatchdogSec/2, and STOPPING=1.
             SIGTERM or SIGINT stop it within a second, lines driven low and released.
             Exit codes: 0 stopped by a signal or max_frames, 2 bad configuration or startup failure.
