@@ -31,10 +31,18 @@ public final class V4L2Camera {
             guard identity.can_capture != 0 else {
                 throw CameraError("'\(path)' (\(card)) is not a video capture device with streaming I/O")
             }
-            let fourcc: UInt32 = settings.channels == 1 ? V4L2Camera.fourcc("GREY") : V4L2Camera.fourcc("RGB3")
-            var width = UInt32(max(settings.width, 0)), height = UInt32(max(settings.height, 0)), stride: UInt32 = 0
-            if width == 0 || height == 0 { (width, height) = (640, 480) }
-            let set = ei_camera_set_format(handle, fourcc, &width, &height, &stride)
+            // Gray: the camera's own GREY when it has one; otherwise the Y plane of planar YUV 4:2:0,
+            // which libv4lconvert produces from any format (it has no GREY output of its own).
+            // Colour: RGB24, which libv4lconvert always produces.
+            let choices: [UInt32] = settings.channels == 1 ? [V4L2Camera.fourcc("GREY"), V4L2Camera.fourcc("YU12")]
+                                                           : [V4L2Camera.fourcc("RGB3")]
+            var width: UInt32 = 0, height: UInt32 = 0, stride: UInt32 = 0
+            var set: Int32 = 0
+            for fourcc in choices {
+                (width, height) = settings.width > 0 ? (UInt32(settings.width), UInt32(settings.height)) : (640, 480)
+                set = ei_camera_set_format(handle, fourcc, &width, &height, &stride)
+                if set == 0 { break }
+            }
             guard set == 0 else {
                 throw CameraError.system("'\(path)' (\(card)) cannot deliver \(settings.channels == 1 ? "gray" : "RGB") frames", set)
             }
