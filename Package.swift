@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "CPlatform", cSettings: cpuC, linkerSettings: [.linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+        .target(name: "CDaemon", linkerSettings: [.linkedLibrary("pthread")]),
+        .target(name: "CGPIO"),
+        .target(name: "CCamera", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
 
         // Swift modules, one per responsibility; data flows down this list.
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
@@ -36,8 +39,13 @@ let package = Package(
         .target(name: "Inspection",
                 dependencies: ["Platform", "ModelFile", "Engine", "Imaging", "Scoring"],
                 swiftSettings: swift),
+        .target(name: "Camera", dependencies: ["CCamera", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
+        .target(name: "Alerts", dependencies: ["CGPIO", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
+        .target(name: "Pipeline", dependencies: ["Camera", "Alerts", "Inspection", "ModelFile", "Imaging", "Platform", "CDaemon"],
+                swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
-                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring"],
+                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring",
+                                         "Camera", "Alerts", "Pipeline"],
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
@@ -46,5 +54,6 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ModelFile", "Imaging"]),
+        .testTarget(name: "FieldTests", dependencies: ["Pipeline", "Alerts", "Camera", "CDaemon", "CGPIO", "Imaging"]),
     ]
 )

@@ -18,7 +18,7 @@ host)
     triple=x86_64-unknown-linux-gnu
     swift_target=(-target "$triple" -target-cpu "$cpu")
     c_target=(-march="$cpu")
-    link=(-lpng -ljpeg -lz -lm -lpthread)
+    link=(-lpng -ljpeg -lz -lv4l2 -lv4lconvert -lm -lpthread)
     out=.build-cross/host
     ;;
 aarch64)
@@ -32,7 +32,7 @@ aarch64)
               -isystem /usr/include -mcpu="$cpu" -fPIE)
     # -static fails on a protected-symbol relocation in Debian's glibc; -static-pie works.
     link=(--target=aarch64-linux-gnu -fuse-ld=lld -static-pie -L /usr/lib/aarch64-linux-gnu
-          -lpng -ljpeg -lz -lm -lpthread)
+          -lv4l2 -lv4lconvert -lpng -ljpeg -lz -lrt -lm -lpthread)
     out=.build-cross/aarch64-$cpu
     ;;
 *)
@@ -43,9 +43,10 @@ esac
 mkdir -p "$out"
 
 swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O
-             -I "$out" -I Sources/CPlatform/include -I Sources/CImageCodecs/include)
+             -I "$out" -I Sources/CPlatform/include -I Sources/CImageCodecs/include
+             -I Sources/CDaemon/include -I Sources/CGPIO/include -I Sources/CCamera/include)
 # Library modules in dependency order (Package.swift lists them the same way).
-for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection; do
+for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection Camera Alerts Pipeline; do
     swiftc "${swift_flags[@]}" -parse-as-library -module-name "$module" \
         -emit-module -emit-module-path "$out/$module.swiftmodule" \
         $(find "Sources/$module" -name '*.swift' | sort) -c -o "$out/$module.o"
@@ -53,8 +54,9 @@ done
 # The CLI has top-level code in main.swift, so it is not parsed as a library.
 swiftc "${swift_flags[@]}" -module-name EdgeInspectCLI Sources/EdgeInspectCLI/*.swift -c -o "$out/EdgeInspectCLI.o"
 
-for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c; do
-    clang "${c_target[@]}" -O2 -I Sources/CPlatform/include -I Sources/CImageCodecs/include \
+for source in Sources/CPlatform/*.c Sources/CImageCodecs/*.c Sources/CDaemon/*.c Sources/CGPIO/*.c Sources/CCamera/*.c; do
+    clang "${c_target[@]}" -O2 -I Sources/CPlatform/include -I Sources/CImageCodecs/include -I Sources/CDaemon/include \
+        -I Sources/CGPIO/include -I Sources/CCamera/include \
         -c "$source" -o "$out/c_$(basename "$source" .c).o"
 done
 # String and Dictionary code needs Unicode tables, which Embedded ships as a separate archive.
