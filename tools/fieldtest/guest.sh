@@ -16,15 +16,17 @@ pass() { echo "ok $1: $2" >> "$checks"; echo "fieldtest: ok $1: $2"; }
 fail() { echo "FAIL $1: $2" >> "$checks"; echo "fieldtest: FAIL $1: $2"; }
 # expect NAME ACTUAL EXPECTED [DETAIL]
 expect() { if [[ $2 == "$3" ]]; then pass "$1" "${4:-$2}"; else fail "$1" "got '$2', expected '$3' ${4:-}"; fi; }
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc; }
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { echo "$EPOCHREALTIME - $1" | bc; }
+# A pause without forking sleep: emulated process starts are slow.
+mkfifo /tmp/wait-tick
+exec {wait_tick}<>/tmp/wait-tick
 # wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds; false on timeout.
 wait_for() {
-    local deadline
-    deadline=$(echo "$(now) + $1" | bc); shift
+    local deadline=$(( ${EPOCHREALTIME/./} + ${1%.*} * 1000000 )); shift
     until "$@"; do
-        (( $(echo "$(now) > $deadline" | bc) )) && return 1
-        sleep 0.1
+        (( ${EPOCHREALTIME/./} > deadline )) && return 1
+        read -r -t 0.1 -u "$wait_tick" || true
     done
 }
 
@@ -142,6 +144,7 @@ else
 fi
 
 # --- the daemon ---------------------------------------------------------------------------------
+export wait_tick
 export -f pass fail expect now elapsed wait_for line_value line_dir modprobe_t scene_normal setup_camera
 export results checks camera chip sim
 bash "$FT_REPO/tools/fieldtest/daemon-scenarios.sh"
