@@ -26,7 +26,7 @@ public enum FrameSource {
         switch self {
         case .camera(let c):
             let rate = c.framesPerSecond > 0 ? " at " + Format.general(c.framesPerSecond, 4) + " fps" : ""
-            return "\(c.path) '\(c.card)' \(c.sensorWidth)x\(c.sensorHeight)\(rate), inspecting \(c.geometry.width)x\(c.geometry.height)"
+            return "\(c.path) '\(c.card)' \(c.pixelFormat) \(c.sensorWidth)x\(c.sensorHeight)\(rate), inspecting \(c.geometry.width)x\(c.geometry.height)"
         case .folder(let f):
             return "image folder \(f.folder), \(f.geometry.width)x\(f.geometry.height)"
         }

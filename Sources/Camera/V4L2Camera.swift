@@ -11,6 +11,8 @@ public final class V4L2Camera {
     public let sensorWidth: Int, sensorHeight: Int
     public let geometry: FrameGeometry
     public let framesPerSecond: Double
+    /// What is read from libv4l2: "GREY", "YU12" (its Y plane) or "RGB3".
+    public let pixelFormat: String
     private let camera: OpaquePointer
     private let stride: Int
     private let region: RegionOfInterest
@@ -38,11 +40,14 @@ public final class V4L2Camera {
                                                            : [V4L2Camera.fourcc("RGB3")]
             var width: UInt32 = 0, height: UInt32 = 0, stride: UInt32 = 0
             var set: Int32 = 0
+            var chosen = choices[0]
             for fourcc in choices {
                 (width, height) = settings.width > 0 ? (UInt32(settings.width), UInt32(settings.height)) : (640, 480)
                 set = ei_camera_set_format(handle, fourcc, &width, &height, &stride)
+                chosen = fourcc
                 if set == 0 { break }
             }
+            pixelFormat = CameraCapabilities.fourccText(chosen)
             guard set == 0 else {
                 throw CameraError.system("'\(path)' (\(card)) cannot deliver \(settings.channels == 1 ? "gray" : "RGB") frames", set)
             }

@@ -89,8 +89,12 @@ enum WatchCommand {
         }
         var camera = config.camera
         camera.channels = inspector.model.metadata.inputChannels
-        let source: FrameSource
+        // Optional so this function can let go of it: once the capture thread owns the camera, a
+        // reference kept here would hold the device open after it is lost (and the driver could not
+        // be unloaded or rebound).
+        var source: FrameSource?
         do { source = try FrameSource.open(camera) } catch { return fail(error.message) }
+        let summary = source!.summary
 
         let outputs: AlertOutputs?
         let trigger: GPIOLine?
@@ -108,7 +112,7 @@ enum WatchCommand {
             return fail(error.message)
         }
         if checkOnly {
-            Console.out("configuration ok: model \(config.model), camera \(source.summary), \(outputs?.lineCount ?? 0) output lines\(trigger == nil ? "" : ", trigger input")")
+            Console.out("configuration ok: model \(config.model), camera \(summary), \(outputs?.lineCount ?? 0) output lines\(trigger == nil ? "" : ", trigger input")")
             return ExitCode.ok
         }
 
@@ -125,9 +129,10 @@ enum WatchCommand {
         }
         let signals = StopSignals.install()
         if signals != 0 { return fail("cannot install signal handlers (errno \(signals))") }
-        let capture = CaptureThread(source: source, settings: camera, frameTimeoutMs: config.frameTimeoutMs,
+        let capture = CaptureThread(source: source!, settings: camera, frameTimeoutMs: config.frameTimeoutMs,
                                     backoff: Backoff(minimumMs: config.reconnectMinMs, maximumMs: config.reconnectMaxMs))
-        log.write(LogEvent("start").with("model", config.model).with("camera", source.summary)
+        source = nil
+        log.write(LogEvent("start").with("model", config.model).with("camera", summary)
             .with("threshold", Double(inspector.threshold)).with("threads", inspector.threads)
             .with("trigger", config.trigger == .gpio ? "gpio" : "free")
             .with("debounce", "\(config.debounceRequired)/\(config.debounceWindow)")

@@ -9,10 +9,15 @@ public final class CaptureEvent {
     public let message: String
     /// For reconnectFailed: milliseconds until the next try.
     public let retryMs: Int
+    /// When it happened (wall clock): the loop may log it later, after a long inference.
+    public let wallNs: UInt64
+    public let monotonicNs: UInt64
     init(_ kind: Kind, _ message: String, retryMs: Int = 0) {
         self.kind = kind
         self.message = message
         self.retryMs = retryMs
+        wallNs = ei_wall_ns()
+        monotonicNs = Clock.nanoseconds()
     }
 }
 

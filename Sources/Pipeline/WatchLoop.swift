@@ -26,6 +26,7 @@ public final class WatchLoop {
     private var watchdogDue: UInt64 = 0
     private var statusDue: UInt64 = 0
     private var statusFailed = false
+    private var lastRetry: (reason: String, atNs: UInt64)? = nil
 
     public init(config: WatchConfig, inspector: Inspector, capture: CaptureThread, outputs: AlertOutputs?,
                 trigger: GPIOLine?, log: EventLog, saver: ImageSaver?) {
@@ -221,25 +222,35 @@ public final class WatchLoop {
                 metrics.cameraUp = false
                 policy.reset()
                 context.removeAll()
-                raiseFault("camera lost: \(event.message)", event: "camera_lost")
+                lastRetry = nil
+                raiseFault(event.message, event: "camera_lost", wallNs: event.wallNs)
             case .reconnected:
                 metrics.cameraReconnects += 1
                 metrics.cameraUp = true
-                log.write(LogEvent("camera_reconnected").with("camera", event.message))
+                log.write(LogEvent("camera_reconnected", wallNs: event.wallNs).with("camera", event.message)
+                    .with("retries", metrics.cameraRetries))
                 clearFaultIfHealthy("camera back")
             case .reconnectFailed:
-                log.write(LogEvent("camera_retry").with("reason", event.message).with("next_try_ms", event.retryMs))
+                // Every try is counted; one is logged when the reason changes, then once a minute,
+                // so a camera unplugged over a weekend does not fill the log.
+                metrics.cameraRetries += 1
+                if let last = lastRetry, last.reason == event.message, event.monotonicNs - last.atNs < 60_000_000_000 {
+                    break
+                }
+                lastRetry = (event.message, event.monotonicNs)
+                log.write(LogEvent("camera_retry", wallNs: event.wallNs).with("reason", event.message)
+                    .with("next_try_ms", event.retryMs).with("retries", metrics.cameraRetries))
             case .frameError:
-                log.write(LogEvent("frame_error").with("reason", event.message))
+                log.write(LogEvent("frame_error", wallNs: event.wallNs).with("reason", event.message))
             }
         }
     }
 
-    private func raiseFault(_ reason: String, event: String = "fault") {
+    private func raiseFault(_ reason: String, event: String = "fault", wallNs: UInt64 = ei_wall_ns()) {
         metrics.faults += 1
         outputs?.setFault(true)
         outputs?.setReady(false)
-        log.write(LogEvent(event).with("reason", reason))
+        log.write(LogEvent(event, wallNs: wallNs).with("reason", reason))
         Systemd.notify("STATUS=fault: \(reason)")
     }
 

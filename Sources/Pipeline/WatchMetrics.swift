@@ -13,6 +13,7 @@ public struct WatchMetrics {
     public var inspectionErrors = 0
     public var cameraLosses = 0
     public var cameraReconnects = 0
+    public var cameraRetries = 0
     public var cameraUp = true
     public var triggers = 0
     public var deadlineMisses = 0
@@ -56,6 +57,7 @@ public struct WatchMetrics {
         counter("inspection_errors_total", "Frames that could not be scored.", inspectionErrors)
         counter("camera_losses_total", "Times the camera was lost.", cameraLosses)
         counter("camera_reconnects_total", "Times the camera was reopened after a loss.", cameraReconnects)
+        counter("camera_retries_total", "Failed tries to reopen a lost camera.", cameraRetries)
         metric("camera_up", "gauge", "1 while frames arrive from the camera.", cameraUp ? "1" : "0")
         counter("triggers_total", "Trigger edges received.", triggers)
         counter("trigger_deadline_misses_total", "Triggered parts without a decision in time.", deadlineMisses)
