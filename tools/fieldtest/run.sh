@@ -53,7 +53,7 @@ expected=(gpio.chip gpio.name.reject gpio.name.ok gpio.name.ng gpio.name.ready g
 daemon_checks=(daemon.ready normal.capture-rate normal.scored normal.accounting normal.no-alert
                normal.ok-line abnormal.reject abnormal.pulse abnormal.pulse-per-alert abnormal.ng-line
                abnormal.log abnormal.images
-               recovered.ok-line loss.fault loss.log loss.unload loss.reconnect loss.scoring-resumes
+               recovered.ok-line loss.fault loss.ready-low loss.log loss.unload loss.reconnect loss.scoring-resumes
                loss.no-false-alert term.exit term.time term.log term.released)
 checks="$results/checks.txt"
 grep -q "^skip daemon" "$checks" 2>/dev/null || expected+=("${daemon_checks[@]}")
