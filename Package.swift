@@ -29,6 +29,9 @@ let package = Package(
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+        .target(name: "CDaemon", linkerSettings: [.linkedLibrary("pthread")]),
+        .target(name: "CGPIO"),
+        .target(name: "CCamera", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
 
         // Swift modules, one per responsibility; data flows down this list.
         .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: swift),
@@ -42,8 +45,13 @@ let package = Package(
         .target(name: "Inspection",
                 dependencies: ["Platform", "ModelFile", "Kernels", "Engine", "Imaging", "Scoring"],
                 swiftSettings: swift),
+        .target(name: "Camera", dependencies: ["CCamera", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
+        .target(name: "Alerts", dependencies: ["CGPIO", "CDaemon", "Platform", "Imaging"], swiftSettings: swift),
+        .target(name: "Pipeline", dependencies: ["Camera", "Alerts", "Inspection", "ModelFile", "Imaging", "Platform", "CDaemon"],
+                swiftSettings: swift),
         .executableTarget(name: "EdgeInspectCLI",
-                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring"],
+                          dependencies: ["Inspection", "Platform", "ModelFile", "Engine", "Kernels", "Imaging", "Scoring",
+                                         "Camera", "Alerts", "Pipeline"],
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
@@ -54,5 +62,6 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "AllocationCounter"]),
         // Test support: counts heap allocations by interposing malloc & co. (AllocationTests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "FieldTests", dependencies: ["Pipeline", "Alerts", "Camera", "CDaemon", "CGPIO", "Imaging"]),
     ]
 )

@@ -23,7 +23,7 @@ host)
     triple=x86_64-unknown-linux-gnu
     swift_target=(-target "$triple" -target-cpu "$cpu")
     c_target=(-march="$cpu")
-    link=(-lpng -ljpeg -lz -lm -lpthread)
+    link=(-lpng -ljpeg -lz -lv4l2 -lv4lconvert -lm -lpthread)
     out=.build-cross/host
     ;;
 aarch64)
@@ -45,7 +45,7 @@ aarch64)
               -isystem /usr/include "${isa[@]}" -fPIE)
     # -static fails on a protected-symbol relocation in Debian's glibc; -static-pie works.
     link=(--target=aarch64-linux-gnu -fuse-ld=lld -static-pie -L /usr/lib/aarch64-linux-gnu
-          -lpng -ljpeg -lz -lm -lpthread)
+          -lv4l2 -lv4lconvert -lpng -ljpeg -lz -lrt -lm -lpthread)
     out=.build-cross/aarch64-$cpu
     ;;
 armv7)
@@ -69,7 +69,7 @@ armv7)
     # Not static-pie: Debian's armhf glibc is built without static-PIE support (no rcrt1.o in
     # libc6-dev-armhf-cross or libc6-dev:armhf). A plain static executable runs the same way.
     link=(--target=arm-linux-gnueabihf -fuse-ld=lld -static
-          -L $libs/lib/arm-linux-gnueabihf -lpng -ljpeg -lz -lm -lpthread)
+          -L $libs/lib/arm-linux-gnueabihf -lv4l2 -lv4lconvert -lpng -ljpeg -lz -lrt -lm -lpthread)
     out=.build-cross/armv7-$cpu
     ;;
 *)
@@ -84,7 +84,7 @@ c_includes=()
 for dir in Sources/C*/include; do c_includes+=(-I "$dir"); done
 swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O -I "$out" "${c_includes[@]}")
 # Library modules in dependency order (Package.swift lists them the same way).
-for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection; do
+for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection Camera Alerts Pipeline; do
     swiftc "${swift_flags[@]}" -parse-as-library -module-name "$module" \
         -emit-module -emit-module-path "$out/$module.swiftmodule" \
         $(find "Sources/$module" -name '*.swift' | sort) -c -o "$out/$module.o"

@@ -7,13 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-          libpng-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64
+          libpng-dev:arm64 libjpeg62-turbo-dev:arm64 zlib1g-dev:arm64 libv4l-dev:arm64
           gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 # armhf libraries for the static link: only their .a files and headers are needed. They are not
 # installed through multiarch because "Multi-Arch: same" packages (libpng16-16, libc6) must have
 # exactly the host's version in both architectures, so an armhf index that lags the amd64 one
 # (seen here: the security mirror's armhf list failed its checksum) blocks the install.
-armhf_libs=(libpng-dev libjpeg62-turbo-dev zlib1g-dev)
+armhf_libs=(libpng-dev libjpeg62-turbo-dev zlib1g-dev libv4l-dev)
 armhf_root=.build-cross/armhf-libs
 
 missing=()

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing EdgeInspect needs on Debian 12, and nothing when it is all there:
-# the C libraries the runtime wraps, clang/lld for the Embedded build, and python3-venv for tools/.
+# the C libraries the runtime wraps (libpng, libjpeg-turbo, zlib, libv4l2 for cameras), clang/lld for the Embedded build, and python3-venv for tools/.
 # The Swift 6.3 toolchain itself is not in Debian: it must be on PATH (swift.org's Linux tarball).
 set -euo pipefail
 
-packages=(libpng-dev libjpeg62-turbo-dev zlib1g-dev python3-venv)
+packages=(libpng-dev libjpeg62-turbo-dev zlib1g-dev libv4l-dev python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

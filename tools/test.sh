@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: Swift unit, parity and broken-file tests; the Embedded-mode builds (host, aarch64 and
-# armv7, the last two run under qemu); a short libFuzzer
-# run on the model loader; the Python tools' tests, including CLI-vs-PyTorch verdict parity on the
-# shipped samples. Installs what it needs first. .ci/run calls exactly this.
+# armv7, the last two run under qemu); a short libFuzzer run on the model loader; the field test
+# (tools/fieldtest: the daemon on a real kernel under qemu); the Python tools' tests, including
+# CLI-vs-PyTorch verdict parity on the shipped samples. Installs what it needs first. .ci/run calls
+# exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -46,6 +47,10 @@ else
     cat "$fuzz_log"; rm -f "$fuzz_log"; exit 1
 fi
 rm -f "$fuzz_log"
+
+step "field test: edge-inspect watch on Debian's kernel under qemu (vivid camera, gpio-sim lines)"
+# Downloads and builds (kernel, gpio-sim) are cached in .build-fieldtest/<kernel version>/.
+FIELDTEST_REQUIRE_DAEMON=1 tools/fieldtest/run.sh "$EDGE_INSPECT_BIN"
 
 step "python tools tests"
 (cd tools && .venv/bin/python -m pytest -q tests)

@@ -1,0 +1,31 @@
+#!/bin/busybox sh
+# PID 1 of the field-test guest. Loads the modules that reach the host over virtio-9p, mounts the
+# host's root read-only at /host with this guest's /dev, /proc and /sys over it (so the host's own
+# programs and libraries run in a chroot against this kernel's devices), mounts the writable results
+# share, runs the scenario script named by fieldtest.script= on the kernel command line, powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+ln -s /proc/self/fd /dev/fd          # bash process substitution needs it; devtmpfs has none
+for m in $(cat /modules/order); do insmod "/modules/$m" || echo "init: insmod $m failed"; done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /host ||
+    { echo "init: cannot mount the host's root"; poweroff -f; }
+for d in dev proc sys; do mount --bind "/$d" "/host/$d"; done
+mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs /host/run
+mkdir -p /host/tmp/results
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /host/tmp/results ||
+    echo "init: no results share"
+script=$(sed -n 's/.*fieldtest\.script=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$script" ]; then
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin chroot /host /bin/bash "$script"
+    echo "init: $script exited with $?"
+else
+    echo "init: no fieldtest.script= given; shell on the console"
+    setsid cttyhack sh
+fi
+sync
+umount /host/tmp/results
+poweroff -f

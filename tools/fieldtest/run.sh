@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The field test: boots Debian's own kernel under qemu (TCG: no KVM needed) with a virtual camera
+# (vivid) and a simulated GPIO chip (gpio-sim), runs guest.sh there against the host-built
+# edge-inspect, and judges the checks it wrote. Usage: tools/fieldtest/run.sh [EDGE_INSPECT_BINARY]
+# (default $EDGE_INSPECT_BIN, else a release build). FIELDTEST_REQUIRE_DAEMON=1 fails when the binary
+# has no `watch` command instead of reporting the daemon scenarios as skipped.
+# Results (checks.txt, console.log, the daemon's log and images) land in .build-fieldtest/results/.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+tools/fieldtest/install-deps.sh
+cache=$(tools/fieldtest/prepare.sh | tail -1)
+
+bin=${1:-${EDGE_INSPECT_BIN:-}}
+if [[ -z $bin ]]; then
+    swift build -c release --scratch-path .build-fieldtest/swift >/dev/null
+    bin=$(swift build -c release --scratch-path .build-fieldtest/swift --show-bin-path)/edge-inspect
+fi
+bin=$(realpath "$bin")
+# The guest sees the host's root, except /tmp and /run, which are its own.
+case $bin in /tmp/*|/run/*) echo "fieldtest: $bin must not be under /tmp or /run" >&2; exit 2;; esac
+
+out="$repo/.build-fieldtest"
+mkdir -p "$out/bin"
+gcc -O2 -Wall -Werror -o "$out/bin/gpio-probe" tools/fieldtest/gpio-probe.c
+results="$out/results"
+rm -rf "$results"
+mkdir -p "$results"
+cat > "$results/env" <<ENV
+FT_REPO=$repo
+FT_MODULES=$cache/root
+FT_PROBE=$out/bin/gpio-probe
+FT_BIN=$bin
+ENV
+
+start=$(date +%s)
+# -cpu max: the x86-64 features TCG emulates (AVX2, FMA), which the haswell-targeted build uses.
+timeout "${FIELDTEST_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+    -nographic -no-reboot -net none \
+    -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
+    -append "console=ttyS0 quiet panic=-1 fieldtest.script=$repo/tools/fieldtest/guest.sh" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$results,mount_tag=results,security_model=none" \
+    > "$results/console.log" 2>&1 || echo "fieldtest: qemu exited with $?" >> "$results/console.log"
+echo "fieldtest: guest ran $(( $(date +%s) - start )) s ($(awk '{print $1, $2}' "$cache/ready"))"
+
+# Every check guest.sh makes must be there and pass: a check that did not run is a failure.
+expected=(gpio.chip gpio.name.reject gpio.name.ok gpio.name.ng gpio.name.ready gpio.name.fault
+          gpio.name.trigger gpio.output.high gpio.output.released gpio.input.pull-up
+          gpio.input.pull-down vivid.rate vivid.still vivid.in-use vivid.disconnect vivid.unload
+          vivid.reload)
+# The daemon scenarios (daemon-scenarios.sh), when the binary has a `watch` command.
+daemon_checks=(daemon.ready normal.capture-rate normal.scored normal.accounting normal.no-alert
+               normal.ok-line abnormal.reject abnormal.pulse abnormal.pulse-per-alert abnormal.ng-line
+               abnormal.log abnormal.images
+               recovered.ok-line loss.fault loss.ready-low loss.log loss.unload loss.reconnect loss.scoring-resumes
+               loss.no-false-alert term.exit term.time term.log term.released)
+checks="$results/checks.txt"
+grep -q "^skip daemon" "$checks" 2>/dev/null || expected+=("${daemon_checks[@]}")
+status=0
+if [[ ! -s $checks ]]; then
+    echo "fieldtest: the guest wrote no checks; console:" >&2; tail -40 "$results/console.log" >&2; exit 1
+fi
+cat "$checks"
+for name in "${expected[@]}"; do
+    grep -q "^ok $name:" "$checks" || { grep -q "^FAIL $name:" "$checks" || echo "MISSING $name"; status=1; }
+done
+grep -q "^FAIL " "$checks" && status=1
+if grep -q "^skip daemon" "$checks" && [[ ${FIELDTEST_REQUIRE_DAEMON:-0} == 1 ]]; then
+    echo "fieldtest: the daemon scenarios are required (FIELDTEST_REQUIRE_DAEMON=1)"; status=1
+fi
+if ((status)); then
+    echo "fieldtest: FAILED; the guest's console:" >&2; tail -60 "$results/console.log" >&2
+fi
+exit $status
