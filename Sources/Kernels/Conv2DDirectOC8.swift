@@ -63,8 +63,8 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
         scratch.update(repeating: 0, count: g.scratchCount)
         for c in 0..<g.inChannels {
             for y in 0..<g.inHeight {
-                (scratch + (c * ph + y + g.padH) * pw + g.padW)
-                    .update(from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
+                copyFloats(to: scratch + (c * ph + y + g.padH) * pw + g.padW,
+                           from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
             }
         }
         source = UnsafePointer(scratch)
