@@ -83,8 +83,8 @@ func copyZeroPadded(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, int
     scratch.update(repeating: 0, count: g.inChannels * ph * pw)
     for c in 0..<g.inChannels {
         for y in 0..<g.inHeight {
-            (scratch + (c * ph + y + g.padH) * pw + g.padW)
-                .update(from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
+            copyFloats(to: scratch + (c * ph + y + g.padH) * pw + g.padW,
+                       from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
         }
     }
 }

@@ -10,7 +10,7 @@ public func upsampleNearest(_ input: UnsafePointer<Float>, channels: Int, height
             for x in 0..<width {
                 (first + x * scale).update(repeating: src[x], count: scale)
             }
-            for r in 1..<scale { (first + r * ow).update(from: first, count: ow) }
+            for r in 1..<scale { copyFloats(to: first + r * ow, from: first, count: ow) }
         }
     }
 }
