@@ -68,7 +68,7 @@ struct BenchReport {
     }
 
     var json: String {
-        var s = "{\"model\":\(Format.jsonString(modelPath)),\"width\":\(width),\"height\":\(height),\"threads\":\(threads)"
+        var s = "{\"model\":\(Format.jsonString(modelPath)),\"width\":\(width),\"height\":\(height),\"threads\":\(threads),\"clock\":\"\(clock)\""
         s += ",\"load_ms\":\(Format.fixed(loadMs, 4)),\"first_frame_ms\":\(Format.fixed(firstFrameMs, 4))"
         s += ",\"frame_ms\":\(frame.json),\"inference_ms\":\(inference.json)"
         s += ",\"macs\":\(macs),\"gflops\":\(Format.fixed(gflops, 3))"

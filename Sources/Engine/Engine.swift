@@ -20,6 +20,9 @@ public final class Engine {
     let model: ModelFile
     let steps: [Step]
     private var plan: Plan?
+    /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
+    /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
+    private var chosenKernels: [(height: Int, width: Int, kernels: [ConvKernel?])] = []
 
     public var channels: Int { model.metadata.inputChannels }
     public var sizeMultiple: Int { model.metadata.sizeMultiple }
@@ -84,7 +87,13 @@ public final class Engine {
         }
         let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width,
                         defaultKernel: kernels == .simd ? .direct : .reference, threads: threads)
-        if kernels == .simd { chooseKernels(made) }
+        if let known = chosenKernels.first(where: { $0.height == height && $0.width == width }) {
+            made.kernels = known.kernels
+        } else if kernels == .simd {
+            chooseKernels(made)
+            if chosenKernels.count >= 16 { chosenKernels.removeFirst() }
+            chosenKernels.append((height, width, made.kernels))
+        }
         plan = made
         return made
     }
