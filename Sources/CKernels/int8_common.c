@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include "cpu_features.h"
 #include "int8_internal.h"
-
-// The epilogue's sum * scale + bias stays two roundings on every CPU (no FMA contraction on
-// aarch64 only), so x86 and ARM builds agree as closely as the float parts allow.
-#pragma STDC FP_CONTRACT OFF
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 size_t ei_i8_packed_size(int out_channels, int in_channels, int kernel_h, int kernel_w) {
     size_t blocks = (size_t)(out_channels + EI_I8_BLOCK - 1) / EI_I8_BLOCK;
@@ -40,54 +42,79 @@ int ei_i8_input_offset(int path) {
     return path == EI_I8_AVX_VNNI || path == EI_I8_AVX512_VNNI ? 128 : 0;
 }
 
+static inline int8_t quantize_one(float x, float inv_scale, int offset) {
+    float v = x * inv_scale;
+    if (!(v >= -127.0f)) v = -127.0f;   // also catches NaN
+    if (v > 127.0f) v = 127.0f;
+    // round half to even (the default mode); the offset wraps to uint8 bits on purpose
+    return (int8_t)(uint8_t)((int)rintf(v) + offset);
+}
+
+#if defined(__SSE2__) || defined(__aarch64__)
+/// Four pixels x four channels: rows[k] points at channel k's next four floats. Writes 4 bytes per
+/// pixel at out + p * stride. Same rounding as quantize_one: cvtps2dq / fcvtns round half to even.
+static inline void quantize_4x4(const float *rows[4], float inv_scale, int offset, int8_t *out, size_t stride) {
+#if defined(__SSE2__)
+    __m128 r0 = _mm_loadu_ps(rows[0]), r1 = _mm_loadu_ps(rows[1]), r2 = _mm_loadu_ps(rows[2]), r3 = _mm_loadu_ps(rows[3]);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);   // now r_p = pixel p's four channels
+    const __m128 inv = _mm_set1_ps(inv_scale), lo = _mm_set1_ps(-127.0f), hi = _mm_set1_ps(127.0f);
+    const __m128i off = _mm_set1_epi32(offset);
+    __m128 px[4] = {r0, r1, r2, r3};
+    __m128i q[4];
+    for (int p = 0; p < 4; p++) {
+        __m128 v = _mm_max_ps(_mm_mul_ps(px[p], inv), lo);   // maxps returns lo for NaN
+        q[p] = _mm_add_epi32(_mm_cvtps_epi32(_mm_min_ps(v, hi)), off);
+    }
+    // 0..255 (offset 128) or -127..127 (offset 0): both survive the 32 -> 16 bit signed pack;
+    // the final pack keeps the low byte of each (unsigned or signed saturation, per offset).
+    __m128i w01 = _mm_packs_epi32(q[0], q[1]), w23 = _mm_packs_epi32(q[2], q[3]);
+    __m128i bytes = offset ? _mm_packus_epi16(w01, w23) : _mm_packs_epi16(w01, w23);
+    int32_t words[4];
+    _mm_storeu_si128((__m128i *)words, bytes);
+#else
+    float32x4_t r0 = vld1q_f32(rows[0]), r1 = vld1q_f32(rows[1]), r2 = vld1q_f32(rows[2]), r3 = vld1q_f32(rows[3]);
+    float32x4_t t0 = vzip1q_f32(r0, r1), t1 = vzip2q_f32(r0, r1), t2 = vzip1q_f32(r2, r3), t3 = vzip2q_f32(r2, r3);
+    float32x4_t px[4] = {vcombine_f32(vget_low_f32(t0), vget_low_f32(t2)), vcombine_f32(vget_high_f32(t0), vget_high_f32(t2)),
+                         vcombine_f32(vget_low_f32(t1), vget_low_f32(t3)), vcombine_f32(vget_high_f32(t1), vget_high_f32(t3))};
+    int32_t words[4];
+    for (int p = 0; p < 4; p++) {
+        float32x4_t v = vmulq_f32(px[p], vdupq_n_f32(inv_scale));
+        uint32x4_t nan = vmvnq_u32(vceqq_f32(v, v));
+        v = vbslq_f32(nan, vdupq_n_f32(-127.0f), v);
+        v = vminq_f32(vmaxq_f32(v, vdupq_n_f32(-127.0f)), vdupq_n_f32(127.0f));
+        int32x4_t q = vaddq_s32(vcvtnq_s32_f32(v), vdupq_n_s32(offset));
+        int8x8_t b = vmovn_s16(vcombine_s16(vmovn_s32(q), vmovn_s32(q)));   // low bytes
+        words[p] = vget_lane_s32(vreinterpret_s32_s8(b), 0);
+    }
+#endif
+    for (int p = 0; p < 4; p++) memcpy(out + (size_t)p * stride, &words[p], 4);
+}
+#endif
+
 void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale, int offset,
                     int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left) {
-    int cin4 = (channels + 3) / 4 * 4;
+    const int cin4 = (channels + 3) / 4 * 4;
+    const size_t plane = (size_t)h * w;
     memset(dst, offset, (size_t)padded_h * padded_w * cin4);
-    for (int c = 0; c < channels; c++) {
-        for (int y = 0; y < h; y++) {
-            const float *row = src + ((size_t)c * h + y) * w;
-            int8_t *out = dst + ((size_t)(y + pad_top) * padded_w + pad_left) * cin4 + c;
-            for (int x = 0; x < w; x++) {
-                float v = row[x] * inv_scale;
-                if (!(v >= -127.0f)) v = -127.0f;   // also catches NaN
-                if (v > 127.0f) v = 127.0f;
-                // round half to even (the default mode); the offset wraps to uint8 bits on purpose
-                out[(size_t)x * cin4] = (int8_t)(uint8_t)((int)rintf(v) + offset);
+    static const float zeros[4] = {0, 0, 0, 0};
+    for (int y = 0; y < h; y++) {
+        int8_t *row_out = dst + ((size_t)(y + pad_top) * padded_w + pad_left) * cin4;
+        for (int c0 = 0; c0 < channels; c0 += 4) {
+            int group = channels - c0 < 4 ? channels - c0 : 4;
+            int x = 0;
+#if defined(__SSE2__) || defined(__aarch64__)
+            const float *rows[4];
+            for (int k = 0; k < 4; k++) rows[k] = k < group ? src + (c0 + k) * plane + (size_t)y * w : zeros;
+            for (; x + 4 <= w; x += 4) {
+                quantize_4x4(rows, inv_scale, offset, row_out + (size_t)x * cin4 + c0, (size_t)cin4);
+                for (int k = 0; k < group; k++) rows[k] += 4;
             }
-        }
-    }
-}
-
-static inline float activate(float v, int activation, float alpha) {
-    switch (activation) {
-    case EI_ACT_RELU: return v < 0 ? 0 : v;
-    case EI_ACT_LEAKY_RELU: return v < 0 ? v * alpha : v;
-    case EI_ACT_SILU: return v / (1.0f + expf(-v));
-    case EI_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    default: return v;
-    }
-}
-
-void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums,
-                 int compensate) {
-    int first = block * EI_I8_BLOCK;
-    int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
-    size_t plane = (size_t)c->out_h * c->out_w;
-    size_t at = (size_t)y * c->out_w + x;
-    for (int j = 0; j < lanes; j++) {
-        int o = first + j;
-        int32_t offset = compensate ? 128 * c->weight_sums[o] : 0;
-        if (c->output) {
-            float *out = c->output + o * plane + at;
-            float scale = c->scale[o], bias = c->bias[o];
-            for (int p = 0; p < pixels; p++) {
-                out[p] = activate((float)(sums[p * EI_I8_BLOCK + j] - offset) * scale + bias,
-                                  c->activation, c->alpha);
+#endif
+            for (; x < w; x++) {
+                for (int k = 0; k < group; k++) {
+                    row_out[(size_t)x * cin4 + c0 + k] = quantize_one(src[(c0 + k) * plane + (size_t)y * w + x], inv_scale, offset);
+                }
             }
-        } else {
-            int32_t *out = c->output_i32 + o * plane + at;
-            for (int p = 0; p < pixels; p++) out[p] = sums[p * EI_I8_BLOCK + j] - offset;
         }
     }
 }

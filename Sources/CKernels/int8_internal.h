@@ -2,8 +2,13 @@
 #ifndef EDGEINSPECT_INT8_INTERNAL_H
 #define EDGEINSPECT_INT8_INTERNAL_H
 
+#include <math.h>
 #include <string.h>
 #include "int8_conv.h"
+
+// sum * scale + bias stays two roundings on every CPU (no FMA contraction on aarch64 only), so
+// x86 and ARM builds agree as closely as the float parts allow.
+#pragma STDC FP_CONTRACT OFF
 
 /// First input byte of output pixel (y, x) for kernel tap (ky, kx).
 static inline const int8_t *ei_i8_tap(const ei_i8_conv *c, int y, int x, int ky, int kx) {
@@ -24,11 +29,50 @@ static inline int32_t ei_i8_load4(const int8_t *p) {
     return v;
 }
 
-/// Writes `pixels` consecutive outputs starting at (y, x) from sums[pixel][16]. `compensate`:
+static inline float ei_i8_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+
+/// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]. `compensate`:
 /// the sums were taken with activations offset by +128 (vpdpbusd multiplies unsigned bytes),
-/// so 128 * (the channel's weight sum) is subtracted first.
-void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums,
-                 int compensate);
+/// so 128 * (the channel's weight sum) is subtracted first (in integers, so every path gives the
+/// same floats). Always inlined into each variant's row function, so the arithmetic over the 16
+/// channels is vectorised with that variant's instruction set; the activation is chosen once per
+/// call, not per value.
+__attribute__((always_inline))
+static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
+                               const int32_t *sums, int compensate) {
+    const int first = block * EI_I8_BLOCK;
+    const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
+    const size_t plane = (size_t)c->out_h * c->out_w, at = (size_t)y * c->out_w + x;
+    if (!c->output) {
+        for (int j = 0; j < lanes; j++) {
+            int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;
+            for (int p = 0; p < pixels; p++) c->output_i32[(first + j) * plane + at + p] = sums[p * EI_I8_BLOCK + j] - offset;
+        }
+        return;
+    }
+    const float *scale = c->scale + first, *bias = c->bias + first;
+    const int32_t *wsum = c->weight_sums + first;
+    float v[8 * EI_I8_BLOCK];
+    for (int p = 0; p < pixels; p++) {
+        for (int j = 0; j < EI_I8_BLOCK; j++) {
+            int32_t s = sums[p * EI_I8_BLOCK + j] - (compensate ? 128 * wsum[j] : 0);
+            v[p * EI_I8_BLOCK + j] = (float)s * scale[j] + bias[j];
+        }
+    }
+    const int n = pixels * EI_I8_BLOCK;
+    const float alpha = c->alpha;
+    switch (c->activation) {
+    case EI_ACT_RELU: for (int i = 0; i < n; i++) v[i] = v[i] < 0 ? 0 : v[i]; break;
+    case EI_ACT_LEAKY_RELU: for (int i = 0; i < n; i++) v[i] = v[i] < 0 ? v[i] * alpha : v[i]; break;
+    case EI_ACT_SILU: for (int i = 0; i < n; i++) v[i] = v[i] * ei_i8_sigmoid(v[i]); break;
+    case EI_ACT_SIGMOID: for (int i = 0; i < n; i++) v[i] = ei_i8_sigmoid(v[i]); break;
+    default: break;
+    }
+    for (int j = 0; j < lanes; j++) {
+        float *out = c->output + (first + j) * plane + at;
+        for (int p = 0; p < pixels; p++) out[p] = v[p * EI_I8_BLOCK + j];
+    }
+}
 
 void ei_i8_row_portable(const ei_i8_conv *c, int block, int y);
 #if defined(__x86_64__)

@@ -54,6 +54,32 @@ final class Int8KernelTests: XCTestCase {
         }
     }
 
+    /// The quantiser's vector body (4 pixels x 4 channels) and its scalar tail round half to even,
+    /// clamp to ±127 (NaN to -127), write padding as q = 0, in the byte encoding of each path.
+    func testQuantizeRoundsHalfToEvenClampsAndPads() {
+        let values: [Float] = [0.5, 1.5, 2.5, -0.5, -1.5, 126.5, 127.49, 300, -1e9, .nan, .infinity, -.infinity, 3.49]
+        let expected: [Int] = [0, 2, 2, 0, -2, 126, 127, 127, -127, -127, 127, -127, 3]
+        // 5 channels (a 4-group and a 1-channel group), 9 pixels (two 4-pixel blocks and a tail), pad 1.
+        let (channels, width) = (5, 9)
+        let g = ConvGeometry(inChannels: channels, outChannels: 1, kernelH: 3, kernelW: 3, padH: 1, padW: 1, inHeight: 1, inWidth: width)
+        let input = (0..<(channels * width)).map { values[$0 % values.count] }
+        let scratch = Int8Scratch()   // owns the bytes `q` points into
+        for path in supportedPaths {
+            let q = quantizeForInt8(input, geometry: g, inputScale: 1, path: path, scratch: scratch)
+            let cin4 = 8, pw = width + 2
+            for y in 0..<3 {
+                for x in 0..<pw {
+                    for c in 0..<cin4 {
+                        let byte = withExtendedLifetime(scratch) { Int(q[(y * pw + x) * cin4 + c]) }
+                        let inside = y == 1 && x >= 1 && x <= width && c < channels
+                        let want = inside ? expected[(c * width + x - 1) % values.count] : 0
+                        XCTAssertEqual((byte - path.inputOffset) & 0xFF, want & 0xFF, "\(path.name) y\(y) x\(x) c\(c)")
+                    }
+                }
+            }
+        }
+    }
+
     func testThreadPoolGivesTheSameSums() throws {
         let pool = try XCTUnwrap(ThreadPool(threads: 3))
         var rng = SeededRandom(5)
@@ -126,7 +152,9 @@ final class Int8KernelTests: XCTestCase {
         // Scale 1 and integer inputs: quantisation is exact, so the kernels see exactly x.
         let quantized = quantizeForInt8(x.map { Float($0) }, geometry: g, inputScale: 1, path: path, scratch: scratch)
         var out = [Int32](repeating: .min, count: g.outChannels * g.outHeight * g.outWidth)
-        conv2DInt8Sums(quantized: quantized, geometry: g, weights: weights, sums: &out, path: path, pool: pool)
+        withExtendedLifetime(scratch) {
+            conv2DInt8Sums(quantized: quantized, geometry: g, weights: weights, sums: &out, path: path, pool: pool)
+        }
         return out
     }
 

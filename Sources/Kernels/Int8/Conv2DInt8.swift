@@ -54,7 +54,7 @@ public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeome
 }
 
 /// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels,
-/// in the byte encoding `path` reads.
+/// in the byte encoding `path` reads. The result points into `scratch`: keep it alive while using it.
 public func quantizeForInt8(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, inputScale: Float,
                             path: Int8KernelPath, scratch: Int8Scratch) -> UnsafePointer<Int8> {
     let q = scratch.reserve(Int8ConvWeights.scratchBytes(g))

@@ -20,6 +20,10 @@ public struct Int8KernelPath: Equatable, Sendable {
 
     public var isSupported: Bool { ei_i8_path_supported(rawValue) != 0 }
 
+    /// What the path's quantised activations store: q + inputOffset (128 for the VNNI paths, whose
+    /// vpdpbusd multiplies unsigned bytes; 0 otherwise).
+    public var inputOffset: Int { Int(ei_i8_input_offset(rawValue)) }
+
     /// "portable", "neon", "sdot", "avx2", "avx-vnni" or "avx512-vnni".
     public var name: String { String(cString: ei_i8_path_name(rawValue)) }
 
