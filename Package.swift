@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "CImageCodecs",
                 linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CDaemon", linkerSettings: [.linkedLibrary("pthread")]),
-        .target(name: "CGPIO"),
+        .target(name: "CGPIO", linkerSettings: [.linkedLibrary("pthread")]),
         .target(name: "CCamera", linkerSettings: [.linkedLibrary("v4l2"), .linkedLibrary("v4lconvert")]),
 
         // Swift modules, one per responsibility; data flows down this list.

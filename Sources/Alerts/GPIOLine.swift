@@ -54,7 +54,7 @@ public enum GPIOLineSpec: Equatable {
 public final class GPIOLine {
     public let spec: GPIOLineSpec
     public let role: String
-    private let fd: Int32
+    let fd: Int32
     public private(set) var value: Bool
 
     /// Requests an output, driven to `initial` at once.

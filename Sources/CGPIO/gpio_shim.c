@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -136,6 +140,105 @@ int ei_gpio_wait_edge(int line_fd, int timeout_ms, uint64_t *timestamp_ns, int *
     *timestamp_ns = event.timestamp_ns;
     *rising = event.id == GPIO_V2_LINE_EVENT_RISING_EDGE;
     return 1;
+}
+
+struct ei_gpio_pulser {
+    int fd, width_ms, gap_ms;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int pending, stopping;
+    uint64_t pulses, errors;
+};
+
+/// Waits ms on the pulser's condition (CLOCK_MONOTONIC); returns early, 1, once stopping.
+static int pulser_wait(ei_gpio_pulser *p, int ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    while (!p->stopping) {
+        if (pthread_cond_timedwait(&p->wake, &p->lock, &deadline) == ETIMEDOUT) break;
+    }
+    return p->stopping;
+}
+
+static void *pulser_main(void *raw) {
+    ei_gpio_pulser *p = raw;
+    pthread_mutex_lock(&p->lock);
+    while (!p->stopping) {
+        if (p->pending == 0) { pthread_cond_wait(&p->wake, &p->lock); continue; }
+        int failed = ei_gpio_set(p->fd, 1) != 0;
+        int stop = pulser_wait(p, p->width_ms);
+        failed |= ei_gpio_set(p->fd, 0) != 0;
+        p->pulses++;
+        if (failed) p->errors++;
+        if (!stop) pulser_wait(p, p->gap_ms);
+        if (p->pending > 0) p->pending--;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+ei_gpio_pulser *ei_gpio_pulser_create(int line_fd, int width_ms, int gap_ms) {
+    ei_gpio_pulser *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->fd = line_fd;
+    p->width_ms = width_ms;
+    p->gap_ms = gap_ms;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    // Stop signals belong to the main thread.
+    sigset_t block, previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &previous);
+    int error = pthread_create(&p->thread, NULL, pulser_main, p);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (error != 0) {
+        pthread_cond_destroy(&p->wake);
+        pthread_mutex_destroy(&p->lock);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int ei_gpio_pulser_fire(ei_gpio_pulser *p) {
+    pthread_mutex_lock(&p->lock);
+    int queued = p->pending < 16;
+    if (queued) {
+        p->pending++;
+        pthread_cond_signal(&p->wake);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return queued;
+}
+
+void ei_gpio_pulser_stats(ei_gpio_pulser *p, uint64_t *pulses, uint64_t *errors) {
+    pthread_mutex_lock(&p->lock);
+    *pulses = p->pulses;
+    *errors = p->errors;
+    pthread_mutex_unlock(&p->lock);
+}
+
+void ei_gpio_pulser_destroy(ei_gpio_pulser *p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    ei_gpio_set(p->fd, 0);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
 }
 
 unsigned long ei_gpio_ioctl_get_line(void) { return GPIO_V2_GET_LINE_IOCTL; }

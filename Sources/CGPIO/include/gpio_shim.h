@@ -36,6 +36,18 @@ int ei_gpio_request_edge_input(int chip_fd, uint32_t offset, const char *consume
 /// (1) or falling (0), 0 on timeout, -errno on failure.
 int ei_gpio_wait_edge(int line_fd, int timeout_ms, uint64_t *timestamp_ns, int *rising);
 
+/// Reject pulses timed on their own thread, so a pulse is as wide as asked however long a frame takes
+/// to score, and every alert gives its own rising edge: each pulse is followed by a low time of
+/// gap_ms, and up to 16 fired while one runs are queued. The line must be a requested output.
+typedef struct ei_gpio_pulser ei_gpio_pulser;
+ei_gpio_pulser *ei_gpio_pulser_create(int line_fd, int width_ms, int gap_ms);
+/// Queues one pulse; 0 when 16 are already waiting (the pulse is not given).
+int ei_gpio_pulser_fire(ei_gpio_pulser *pulser);
+/// Pulses given, and drive failures, so far.
+void ei_gpio_pulser_stats(ei_gpio_pulser *pulser, uint64_t *pulses, uint64_t *errors);
+/// Ends a running pulse at once (line low), drops queued ones, stops the thread.
+void ei_gpio_pulser_destroy(ei_gpio_pulser *pulser);
+
 /// The ioctl request numbers this file was compiled with, for the layout tests.
 unsigned long ei_gpio_ioctl_get_line(void);
 unsigned long ei_gpio_ioctl_set_values(void);
