@@ -171,9 +171,10 @@ public final class WatchLoop {
                 .with("threshold", Double(result.threshold))
                 .with("debounce", "\(config.debounceRequired)/\(config.debounceWindow)")
                 .with("latency_ms", Double(now - capturedNs) / 1e6, digits: 4)
+            // The saver keeps the map past this frame: copy it out of the reused buffer (alerts only).
             if let saver {
                 let request = SaveRequest(name: name, width: g.width, height: g.height, channels: g.channels,
-                                          frame: frameBytes, context: context.reversed(), map: result.map,
+                                          frame: frameBytes, context: context.reversed(), map: Array(result.map),
                                           mapWidth: result.mapWidth, mapHeight: result.mapHeight,
                                           heatmapMax: 2 * result.threshold * inspector.model.metadata.scoreScale)
                 let queued = saver.submit(request)
