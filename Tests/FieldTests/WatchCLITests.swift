@@ -28,8 +28,8 @@ final class WatchCLITests: XCTestCase {
         process.arguments = ["watch", "--model", Repo.model, "--threads", "1"] + args
         let out = dir.appendingPathComponent("stdout-\(UUID().uuidString.prefix(6))")
         let err = dir.appendingPathComponent("stderr-\(UUID().uuidString.prefix(6))")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
