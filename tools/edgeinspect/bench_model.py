@@ -3,17 +3,16 @@
 The benchmark must time the SAME trained model everywhere, and an .eim file holds all of it (graph
 and weights), so the module is built from the file's graph rather than from a training checkpoint.
 Every conv node becomes an nn.Conv2d (exporters map modules to their native conv layers most
-reliably); the other ops are the plain functions that graph.run_graph uses, so the module computes
-exactly what the reference executor computes.
+reliably); everything else is graph.run_graph itself, so the module computes exactly what the
+reference executor computes.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from .graph import Node, infer_shapes
+from .graph import Node, infer_shapes, run_graph
 from .modelfile import ModelFile
 
 
@@ -40,46 +39,8 @@ class GraphModule(nn.Module):
             self.convs[str(index)] = conv
         self.eval()
 
-    @staticmethod
-    def _activate(x: torch.Tensor, name: str, alpha: float) -> torch.Tensor:
-        if name == "none":
-            return x
-        if name == "relu":
-            return F.relu(x)
-        if name == "leaky_relu":
-            return F.leaky_relu(x, alpha)
-        if name == "silu":
-            return F.silu(x)
-        if name == "sigmoid":
-            return torch.sigmoid(x)
-        raise ValueError(f"unknown activation {name}")
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        values = [x]
-        for index, node in enumerate(self.nodes):
-            ins = [values[v] for v in node.inputs]
-            a = node.attrs
-            if node.op == "conv2d":
-                y = self._activate(self.convs[str(index)](ins[0]), a["activation"], a["alpha"])
-            elif node.op in ("relu", "silu", "sigmoid"):
-                y = self._activate(ins[0], node.op, 0.0)
-            elif node.op == "leaky_relu":
-                y = F.leaky_relu(ins[0], a["alpha"])
-            elif node.op == "upsample_nearest":
-                y = F.interpolate(ins[0], scale_factor=a["scale"], mode="nearest")
-            elif node.op == "upsample_bilinear":
-                y = F.interpolate(ins[0], scale_factor=a["scale"], mode="bilinear", align_corners=False)
-            elif node.op == "concat":
-                y = torch.cat(ins, dim=1)
-            elif node.op == "add":
-                y = ins[0] + ins[1]
-            elif node.op == "mix":
-                gate, first, second = ins
-                y = gate * first + (1.0 - gate) * second
-            else:
-                raise ValueError(f"unknown op {node.op}")
-            values.append(y)
-        return values[self.output]
+        return run_graph(self.nodes, self.output, {}, x, convs=self.convs)
 
 
 def convolution_macs(mf: ModelFile, height: int, width: int) -> int:

@@ -147,10 +147,12 @@ def int8_conv(x: torch.Tensor, act_scale: float, q: torch.Tensor, w_scales: torc
 
 
 def run_graph(nodes: list[Node], output: int, params: dict[str, torch.Tensor],
-              x: torch.Tensor, int8: dict | None = None, on_conv=None) -> torch.Tensor:
+              x: torch.Tensor, int8: dict | None = None, on_conv=None, convs=None) -> torch.Tensor:
     """Execute the node list on x [N,C,H,W] with plain torch ops; returns value `output`.
     int8: ModelFile.int8_nodes(), the convolutions to run as the int8 path does.
-    on_conv(index, input): called with each conv2d's input (activation calibration)."""
+    on_conv(index, input): called with each conv2d's input (activation calibration).
+    convs: {str(index): module} run instead of F.conv2d with `params` (activation still applied
+    here): exporters map nn.Conv2d modules to their native conv layers most reliably."""
     values: list[torch.Tensor] = [x]
     for index, node in enumerate(nodes):
         for v in node.inputs:
@@ -159,15 +161,16 @@ def run_graph(nodes: list[Node], output: int, params: dict[str, torch.Tensor],
         ins = [values[v] for v in node.inputs]
         a = node.attrs
         if node.op == "conv2d":
-            w = params[node.weight]
-            b = params[node.bias] if node.bias is not None else None
             if on_conv is not None:
                 on_conv(index, ins[0])
-            if int8 and index in int8:
+            b = params[node.bias] if node.bias is not None and convs is None else None
+            if convs is not None:
+                y = convs[str(index)](ins[0])
+            elif int8 and index in int8:
                 s, q, w_scales = int8[index]
                 y = int8_conv(ins[0], s, q, w_scales, b, a)
             else:
-                y = F.conv2d(ins[0], w, b, stride=(a["stride_h"], a["stride_w"]),
+                y = F.conv2d(ins[0], params[node.weight], b, stride=(a["stride_h"], a["stride_w"]),
                              padding=(a["pad_h"], a["pad_w"]),
                              dilation=(a["dilation_h"], a["dilation_w"]))
             y = _activate(y, a["activation"], a["alpha"])
