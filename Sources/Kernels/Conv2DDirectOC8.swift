@@ -15,18 +15,24 @@ public final class ConvWeightsOC8 {
     public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                 outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int) {
         geometryChannels = (inChannels, outChannels, kernelH, kernelW)
-        let blocks = (outChannels + 7) / 8
-        let taps = inChannels * kernelH * kernelW
-        packed = AlignedBuffer(count: blocks * taps * 8)
-        self.bias = AlignedBuffer(count: blocks * 8)
-        for o in 0..<outChannels {
-            let (block, lane) = (o / 8, o % 8)
-            for t in 0..<taps {
-                packed.pointer[(block * taps + t) * 8 + lane] = weights[o * taps + t]
-            }
-            self.bias.pointer[o] = bias?[o] ?? 0
-        }
+        (packed, self.bias) = packOutputBlocks(weights: weights, bias: bias, outChannels: outChannels,
+                                               taps: inChannels * kernelH * kernelW, lanes: 8)
     }
+}
+
+/// [out][taps] weights as [outChannels/lanes][taps][lanes], zero past outChannels, and the bias
+/// padded the same way: one vector of `lanes` output channels per tap, for the direct kernels.
+func packOutputBlocks(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels: Int,
+                      taps: Int, lanes: Int) -> (weights: AlignedBuffer, bias: AlignedBuffer) {
+    let blocks = (outChannels + lanes - 1) / lanes
+    let packed = AlignedBuffer(count: blocks * taps * lanes)
+    let paddedBias = AlignedBuffer(count: blocks * lanes)
+    for o in 0..<outChannels {
+        let (block, lane) = (o / lanes, o % lanes)
+        for t in 0..<taps { packed.pointer[(block * taps + t) * lanes + lane] = weights[o * taps + t] }
+        paddedBias.pointer[o] = bias?[o] ?? 0
+    }
+    return (packed, paddedBias)
 }
 
 @inline(__always)

@@ -16,14 +16,8 @@ public final class ConvWeightsX16 {
     public init(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                 outChannels: Int, inChannels: Int, kernelH: Int, kernelW: Int) {
         geometryChannels = (inChannels, outChannels, kernelH, kernelW)
-        let blocks = (outChannels + 3) / 4
-        let taps = inChannels * kernelH * kernelW
-        packed = AlignedBuffer(count: blocks * taps * 4)
-        self.bias = AlignedBuffer(count: blocks * 4)
-        for o in 0..<outChannels {
-            for t in 0..<taps { packed.pointer[((o / 4) * taps + t) * 4 + o % 4] = weights[o * taps + t] }
-            self.bias.pointer[o] = bias?[o] ?? 0
-        }
+        (packed, self.bias) = packOutputBlocks(weights: weights, bias: bias, outChannels: outChannels,
+                                               taps: inChannels * kernelH * kernelW, lanes: 4)
     }
 }
 
