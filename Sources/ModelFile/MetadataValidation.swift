@@ -22,8 +22,10 @@ extension Metadata {
     static let optionalKeys: [(key: String, type: String)] = [
         ("model.producer", "string"), ("train.dataset", "string"), ("train.command", "string"),
         ("train.licence", "string"), ("calib.method", "string"), ("calib.images", "u32"), ("calib.quantile", "f32"),
-        ("quant.act_scales", "f32 array"), ("quant.method", "string"),
+        ("quant.act_scales", "f32 array"), ("quant.method", "string"), ("score.border", "u32"),
     ]
+    /// Largest `score.border`: wider than any image a model scores, so no real file needs more.
+    public static let maxScoreBorder: UInt32 = 4096
 
     static func isKeyByte(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
@@ -99,6 +101,11 @@ extension Metadata {
         guard let reduce = ScoreReduce(rawValue: reduceName) else {
             throw ModelFileError(.badMetadata, "score.reduce is '\(reduceName)'; it must be 'max' or 'mean'")
         }
+        var border: UInt32 = 0
+        if case .u32(let value) = find("score.border") { border = value }
+        guard border <= Metadata.maxScoreBorder else {
+            throw ModelFileError(.badMetadata, "score.border is \(border); it must be 0...\(Metadata.maxScoreBorder)")
+        }
         guard scale > 0 else { throw ModelFileError(.badMetadata, "score.scale is \(scale); it must be > 0") }
         guard threshold > 0 else { throw ModelFileError(.badMetadata, "score.threshold is \(threshold); it must be > 0") }
 
@@ -111,6 +118,7 @@ extension Metadata {
         self.resizeHeight = Int(resize[0])
         self.resizeWidth = Int(resize[1])
         self.scoreSigma = sigma
+        self.scoreBorder = Int(border)
         self.scoreReduce = reduce
         self.scoreScale = scale
         self.threshold = threshold

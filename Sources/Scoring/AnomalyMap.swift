@@ -17,6 +17,23 @@ public func reconstructionError(pixels: UnsafePointer<Float>, reconstruction: Un
     if channels > 1 { for i in 0..<count { error[i] *= inverse } }
 }
 
+/// Sets the error to 0 within `border` pixels of each edge of an [height, width] map
+/// (docs/model-format.md, Scoring step 5). For cameras whose frame edge is not the part: a
+/// network cannot predict what lies past the edge, so good parts err there too.
+public func clearBorder(_ error: UnsafeMutablePointer<Float>, height: Int, width: Int, border: Int) {
+    guard border > 0 else { return }
+    let b = min(border, height, width)
+    for y in 0..<height {
+        let row = error + y * width
+        if y < b || y >= height - b {
+            row.update(repeating: 0, count: width)
+        } else {
+            row.update(repeating: 0, count: b)
+            (row + max(b, width - b)).update(repeating: 0, count: width - max(b, width - b))
+        }
+    }
+}
+
 public enum ScoreReduction: Sendable { case max, mean }
 
 /// Reduces the smoothed map to one number. Mean accumulates in Double so large maps do not lose digits.

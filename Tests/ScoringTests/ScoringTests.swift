@@ -61,4 +61,17 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(reduce(map, count: 4, .max), 0.7)
         XCTAssertEqual(reduce(map, count: 4, .mean), 0.3, accuracy: 1e-7)
     }
+
+    func testClearBorderZeroesExactlyTheBandAtEachEdge() {
+        for (h, w, b) in [(7, 9, 2), (5, 11, 3), (4, 4, 2), (3, 8, 5), (6, 6, 0)] {
+            var map = [Float](repeating: 1, count: h * w)
+            map.withUnsafeMutableBufferPointer { clearBorder($0.baseAddress!, height: h, width: w, border: b) }
+            for y in 0..<h {
+                for x in 0..<w {
+                    let inBand = y < b || y >= h - b || x < b || x >= w - b
+                    XCTAssertEqual(map[y * w + x], inBand ? 0 : 1, "\(h)x\(w) border \(b) at (\(y), \(x))")
+                }
+            }
+        }
+    }
 }

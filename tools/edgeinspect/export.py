@@ -7,7 +7,7 @@ import os
 import numpy as np
 import torch
 
-from . import __version__, synth
+from . import __version__, border, synth
 from .golden import write_golden
 from .model import AutoEncoder, ModelConfig
 from .modelfile import Meta, ModelFile, make_tensor, read, write
@@ -70,6 +70,8 @@ def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
         "score.scale": Meta.f32(score["scale"]),
         "score.threshold": Meta.f32(threshold if threshold is not None else score.get("threshold", 1.0)),
     }
+    if "border" in score:
+        md["score.border"] = Meta.u32(score["border"])
     calib = score.get("calib")
     if calib:
         md.update(calibration_metadata(calib["images"], calib["quantile"], calib["margin"]))
@@ -107,6 +109,22 @@ def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT
     mf.metadata["score.threshold"] = Meta.f32(threshold)
     mf.metadata.update(calibration_metadata(len(images), quantile, margin))
     return threshold, scores
+
+
+def set_border(ckpt: dict, value: str) -> int:
+    """Sets ckpt["score"]["border"] from "auto" (border.py's rule on the calibration images, f32
+    weights) or a pixel count; returns it."""
+    score = ckpt["score"]
+    if value == "auto":
+        chosen, profile, interior = border.choose_for_model(build_modelfile(ckpt, "f32"), calibration_images(ckpt))
+        print(f"score.border auto: {chosen} px (good-image error by distance to the edge, / interior mean "
+              f"{interior:.3g}: {' '.join(f'{p / interior:.1f}' for p in profile[:chosen + 2])})")
+    else:
+        chosen = int(value)
+        if not 0 <= chosen <= 4096:
+            raise SystemExit(f"--score-border {value}: must be 0..4096 or auto")
+    score["border"] = chosen
+    return chosen
 
 
 def _crop_around_peak(scorer: Scorer, pixels: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -149,6 +167,9 @@ def export(args) -> None:
         if value is not None and value != ckpt["score"][key]:
             ckpt["score"][key] = value
             overridden = True
+    if args.score_border is not None:
+        previous = ckpt["score"].get("border", 0)
+        overridden = set_border(ckpt, args.score_border) != previous or overridden
     mf = build_modelfile(ckpt, dtype, args.name)
     if dtype == "i8" and not args.no_int8_compute:
         images = training_images(ckpt, args.calib_images)
@@ -160,7 +181,8 @@ def export(args) -> None:
         # recalibrate on the same held-out images so the threshold matches what this file computes.
         calib = ckpt["score"]["calib"]
         threshold, scores = calibrate(mf, calibration_images(ckpt), calib["quantile"], calib["margin"])
-        print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}): threshold {threshold:.6g} "
+        print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}, "
+              f"border {ckpt['score'].get('border', 0)}): threshold {threshold:.6g} "
               f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}")
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     size = write(args.out, mf)
@@ -190,6 +212,9 @@ def add_arguments(p) -> None:
                    help="keep the f32 threshold instead of recalibrating f16/i8 exports")
     p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")
     p.add_argument("--reduce", choices=["max", "mean"], help="override score.reduce (recalibrates)")
+    p.add_argument("--score-border", metavar="N|auto",
+                   help="override score.border: pixels at each edge whose error is cleared, or auto "
+                        "(chosen from the calibration images, see border.py); recalibrates")
     p.add_argument("--golden", help="write golden files: this path (53x75 crop) and "
                                     "<path without .golden>.large.golden (96x128 crop)")
     p.add_argument("--golden-image", help="image whose crops (centred on the map's peak) are the golden inputs")

@@ -69,8 +69,9 @@ OPTIONAL_META_TYPES = {
     "model.producer": META_STRING, "train.dataset": META_STRING, "train.command": META_STRING,
     "train.licence": META_STRING, "calib.method": META_STRING, "calib.images": META_U32,
     "calib.quantile": META_F32,
-    "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING,
+    "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING, "score.border": META_U32,
 }
+MAX_SCORE_BORDER = 4096
 # Per-node input activation scales for int8 compute (docs/model-format.md, "int8 compute").
 ACT_SCALES_KEY = "quant.act_scales"
 
@@ -390,6 +391,8 @@ def _check_required_meta(meta: dict[str, Meta]):
         raise ModelFileError("metadata score.sigma: must be in 0..64")
     if v["score.reduce"] not in ("max", "mean"):
         raise ModelFileError(f"metadata score.reduce: {v['score.reduce']!r}")
+    if v.get("score.border", 0) > MAX_SCORE_BORDER:
+        raise ModelFileError(f"metadata score.border: must be in 0..{MAX_SCORE_BORDER}")
     if v["score.scale"] <= 0:
         raise ModelFileError("metadata score.scale: must be > 0")
     if v["score.threshold"] <= 0:

@@ -95,11 +95,18 @@ def smooth(error: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
+def clear_border(error: np.ndarray, border: int) -> np.ndarray:
+    """Step 5: the error within `border` pixels of each edge is set to 0 (in place)."""
+    if border > 0:
+        error[:border], error[-border:], error[:, :border], error[:, -border:] = 0, 0, 0, 0
+    return error
+
+
 @dataclass
 class ScoreResult:
     image: np.ndarray   # [C, H, W] model-input pixels in [0, 1] (after resize)
     recon: np.ndarray   # [C, H, W] graph output cropped, normalised space (float32)
-    error: np.ndarray   # [H, W] raw error map, pixel units
+    error: np.ndarray   # [H, W] raw error map, pixel units, border cleared
     map: np.ndarray     # [H, W] smoothed map
     score: float
 
@@ -120,6 +127,7 @@ class Scorer:
         self.pad_mode = mf.meta("input.pad_mode")
         self.resize_to = tuple(mf.meta("input.resize"))
         self.sigma = mf.meta("score.sigma")
+        self.border = mf.meta("score.border") if "score.border" in mf.metadata else 0
         self.reduce = mf.meta("score.reduce")
         self.scale = mf.meta("score.scale")
         self.threshold = mf.meta("score.threshold")
@@ -150,7 +158,7 @@ class Scorer:
         image = self.prepare(pixels)
         recon = self.reconstruct(image)
         out = recon.astype(np.float64) * self.std[:, None, None] + self.mean[:, None, None]
-        error = ((out - image) ** 2).mean(axis=0)
+        error = clear_border(((out - image) ** 2).mean(axis=0), self.border)
         smoothed = smooth(error, self.sigma)
         reduced = smoothed.max() if self.reduce == "max" else smoothed.mean()
         return ScoreResult(image, recon, error, smoothed, float(reduced / self.scale))

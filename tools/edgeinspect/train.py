@@ -183,6 +183,8 @@ def train(args) -> None:
     model.eval()
     ck = state()
     _save(last, ck)
+    if args.score_border is not None:
+        set_border(ck, args.score_border)
     mf = build_modelfile(ck, "f32")
     images = calibration_images(ck)
     threshold, scores = calibrate(mf, images, args.quantile, args.margin)
@@ -229,5 +231,8 @@ def add_arguments(p) -> None:
     p.add_argument("--calib-count", type=int, default=64, help="synthetic: calibration images generated")
     p.add_argument("--sigma", type=float, default=4.0, help="score.sigma")
     p.add_argument("--reduce", choices=["max", "mean"], default="max", help="score.reduce")
+    p.add_argument("--score-border", metavar="N|auto", default="auto",
+                   help="score.border: pixels at each edge whose error is cleared; auto picks it from "
+                        "the calibration images (edgeinspect/border.py)")
     p.add_argument("--quantile", type=float, default=DEFAULT_QUANTILE)
     p.add_argument("--margin", type=float, default=DEFAULT_MARGIN)
