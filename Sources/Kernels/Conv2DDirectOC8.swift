@@ -41,10 +41,8 @@ func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIM
     case .none: return v
     case .relu: return v.replacing(with: 0, where: v .< 0)
     case .leakyRelu(let alpha): return v.replacing(with: v * alpha, where: v .< 0)
-    case .silu, .sigmoid:
-        var r = v
-        for i in 0..<8 { r[i] = activate(v[i], activation) }
-        return r
+    case .silu: return v * sigmoid(v)
+    case .sigmoid: return sigmoid(v)
     }
 }
 

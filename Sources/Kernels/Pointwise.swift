@@ -7,7 +7,7 @@
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// In place. relu and leaky_relu are vectorised; silu and sigmoid need exp and go through the scalar definition.
+/// In place, 8 lanes at a time (the scalar tail uses the same definitions).
 public func activation(_ data: UnsafeMutablePointer<Float>, count: Int, _ kind: ActivationFunction) {
     var i = 0
     switch kind {
@@ -24,7 +24,11 @@ public func activation(_ data: UnsafeMutablePointer<Float>, count: Int, _ kind: 
             store8(v.replacing(with: v * alpha, where: v .< 0), data + i)
             i += 8
         }
-    case .silu, .sigmoid: break
+    case .silu, .sigmoid:
+        while i + 8 <= count {
+            store8(applyActivation(load8(data + i), kind), data + i)
+            i += 8
+        }
     }
     while i < count { data[i] = activate(data[i], kind); i += 1 }
 }

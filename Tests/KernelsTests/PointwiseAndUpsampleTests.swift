@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import XCTest
 
@@ -19,6 +20,19 @@ final class PointwiseAndUpsampleTests: XCTestCase {
         var s: [Float] = [0]
         referenceActivation(&s, count: 1, .sigmoid)
         XCTAssertEqual(s[0], 0.5)
+    }
+
+    /// The vector exp behind sigmoid and silu, against Double precision over the whole useful range.
+    func testSigmoidAndSiluAreAccurateToAFewUlps() {
+        let xs = stride(from: -100.0, through: 100.0, by: 0.0137).map { Float($0) } + [-0.0, 0, 1e-8, -1e-8, 88.7, -88.7]
+        var s = xs, u = xs
+        activation(&s, count: xs.count, .sigmoid)
+        activation(&u, count: xs.count, .silu)
+        for (i, x) in xs.enumerated() {
+            let exact = 1 / (1 + Foundation.exp(-Double(x)))
+            XCTAssertEqual(Double(s[i]), exact, accuracy: 4 * Double(Float(exact).ulp) + 1e-30, "sigmoid(\(x))")
+            XCTAssertEqual(Double(u[i]), Double(x) * exact, accuracy: 6 * Double(Float(Double(x) * exact).ulp) + 1e-30, "silu(\(x))")
+        }
     }
 
     func testAddAndMix() {
@@ -52,7 +66,7 @@ final class PointwiseAndUpsampleTests: XCTestCase {
 
     func testUpsamplingMatchesReference() {
         var rng = SeededRandom(9)
-        for (c, h, w, s) in [(1, 1, 1, 2), (3, 5, 7, 2), (2, 4, 3, 3), (5, 9, 2, 4)] {
+        for (c, h, w, s) in [(1, 1, 1, 2), (3, 5, 7, 2), (2, 3, 37, 2), (2, 4, 3, 3), (5, 9, 2, 4)] {
             let input = rng.floats(c * h * w)
             var e = [Float](repeating: 0, count: c * h * s * w * s), r = e
             referenceUpsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &e)
