@@ -31,8 +31,11 @@ extension ConvGeometry {
     var x16RowLength: Int {
         x16ReadsInPlace ? inWidth : (outWidth + 15) / 16 * 16 + (kernelW - 1) * dilationW / strideW + 1
     }
-    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input.
-    public var directX16ScratchCount: Int { x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength }
+    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
+    /// the channel-contiguous copy of `conv2DPointwiseX16`.
+    public var directX16ScratchCount: Int {
+        isPointwise ? pointwiseScratchCount : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
+    }
 }
 
 /// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth].
@@ -41,6 +44,11 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW) && g.directX16Eligible,
                  "packed weights do not match the convolution")
+    if g.isPointwise {
+        conv2DPointwiseX16(input: input, geometry: g, weights: weights, activation: activation, output: output,
+                           scratch: scratch, pool: pool)
+        return
+    }
     let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
     if !g.x16ReadsInPlace {
         scratch.update(repeating: 0, count: g.directX16ScratchCount)

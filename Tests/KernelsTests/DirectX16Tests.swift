@@ -19,7 +19,10 @@ final class DirectX16Tests: XCTestCase {
             (2, 5, 1, 3, 1, 0, 1, 4, 9),
             (8, 6, 7, 7, 2, 3, 1, 16, 23),
             (3, 7, 3, 3, 4, 0, 2, 21, 22),
-            (13, 6, 1, 1, 1, 0, 1, 3, 32),       // in place
+            (13, 6, 1, 1, 1, 0, 1, 3, 32),       // 1x1 s1: the pointwise kernel, whole blocks
+            (130, 9, 1, 1, 1, 0, 1, 7, 9),       // pointwise, 63 pixels: a partial last block
+            (5, 4, 1, 1, 1, 0, 1, 1, 1),
+            (6, 8, 3, 1, 1, 0, 1, 6, 32),        // in place (unpadded kw 1, whole-vector rows)
             (6, 11, 1, 1, 2, 0, 1, 5, 33),
             (17, 2, 3, 3, 2, 1, 1, 33, 31),
         ]
