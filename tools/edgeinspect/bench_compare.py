@@ -39,7 +39,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # their check only has to catch broken quantisation (wrong scales: errors of the image's contrast,
 # 0.1-1 px); rounding and the clipping of rare peaks by MinMax ranges stay well inside it.
 TOLERANCE_PX = {"fp32": (1e-4, 1e-5), "int8": (0.1, 0.01)}
-SWIFT_SCORE_RTOL = 1e-3
+# The Swift engine is checked by its score against the reference scorer on the same file. An i8
+# file's reference emulates the int8 path, but a requantised value that lands on a rounding edge
+# may round the other way, and that moves scores by 0.5-1.5 % here: the int8 bound is the one the
+# runtime's own int8 parity tests use.
+SWIFT_SCORE_RTOL = {"fp32": 1e-3, "int8": 0.05}
 BASELINE = "ort-fp32"
 ENGINE_KEYS = {"ort-fp32", "ort-int8", "ncnn-fp32", "ncnn-int8", "swift"}
 FULL = {"runs": 30, "warmup": 5, "rounds": 3, "calib_images": 16}
@@ -201,9 +205,9 @@ def check_engine(engine: Engine, size: int, x_path: Path, png: Path, ref: np.nda
             # Against the reference scorer with the same file (an i8 file: its dequantised
             # weights, as the golden tests do).
             ref_score = Scorer(read(model)).score_file(str(png)).score
-            rel = abs(score / ref_score - 1)
-            return {"ok": rel <= SWIFT_SCORE_RTOL, "score": score, "reference_score": ref_score,
-                    "score_rel_diff": rel, "tolerance": SWIFT_SCORE_RTOL}
+            rel, tol = abs(score / ref_score - 1), SWIFT_SCORE_RTOL[engine.precision]
+            return {"ok": rel <= tol, "score": score, "reference_score": ref_score,
+                    "score_rel_diff": rel, "tolerance": tol}
         out = work / f"out-{engine.key}-{size}.npy"
         run_worker(engine, size, 1, x_path, 0, 0, output=out)
         y = np.load(out)
