@@ -51,15 +51,23 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
     }
     let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
     if !g.x16ReadsInPlace {
-        scratch.update(repeating: 0, count: g.directX16ScratchCount)
+        // Only the padding is zeroed, row by row just before the row is filled: a separate pass
+        // over the whole copy doubled its memory traffic (megabytes at 256x256).
+        let rowStride = sw * rw
         for c in 0..<g.inChannels {
+            let plane = scratch + c * ph * rowStride
+            plane.update(repeating: 0, count: g.padH * rowStride)
+            (plane + (g.padH + g.inHeight) * rowStride).update(repeating: 0, count: (ph - g.padH - g.inHeight) * rowStride)
             for y in 0..<g.inHeight {
                 let src = input + (c * g.inHeight + y) * g.inWidth
-                let row = scratch + (c * ph + y + g.padH) * sw * rw
+                let row = plane + (y + g.padH) * rowStride
                 if sw == 1 {
+                    row.update(repeating: 0, count: g.padW)
                     (row + g.padW).update(from: src, count: g.inWidth)
+                    (row + g.padW + g.inWidth).update(repeating: 0, count: rw - g.padW - g.inWidth)
                     continue
                 }
+                row.update(repeating: 0, count: rowStride)
                 // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
                 for phase in 0..<sw {
                     var x = ((phase - g.padW) % sw + sw) % sw
@@ -113,6 +121,14 @@ private struct DirectConvX16 {
         let plane = oh * ow
         let out = output + block * 4 * plane + y * ow
         var x = 0
+        if g.outChannels == 1 {
+            // A single output channel leaves three of the four lanes idle; spend the registers on
+            // 64 pixels instead, 8 independent accumulators as in the loop below.
+            while x + 64 <= ow {
+                single64(out + x, source: source + y * g.strideH * rowStride + x, rowStride: rowStride, bias: b[0])
+                x += 64
+            }
+        }
         while x < ow {
             var a0 = bias0, b0 = bias0, a1 = bias1, b1 = bias1, a2 = bias2, b2 = bias2, a3 = bias3, b3 = bias3
             var w = w0
@@ -139,6 +155,33 @@ private struct DirectConvX16 {
             if lanes > 3 { put(a3, b3, out + 3 * plane + x, count) }
             x += 16
         }
+    }
+
+    /// 64 pixels of output channel 0. source: the first input row of this output row, at pixel x.
+    @inline(__always)
+    func single64(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int, bias: Float) {
+        var acc = (SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias),
+                   SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias),
+                   SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias))
+        var w = weights
+        for c in 0..<g.inChannels {
+            for ky in 0..<g.kernelH {
+                let row = source + (c * g.paddedHeight + ky * g.dilationH) * rowStride
+                for kx in 0..<g.kernelW {
+                    let p = row + Int(tapOffsets[kx])
+                    let s = SIMD8(repeating: w[0])
+                    acc.0 = acc.0.addingProduct(s, load8(p)); acc.1 = acc.1.addingProduct(s, load8(p + 8))
+                    acc.2 = acc.2.addingProduct(s, load8(p + 16)); acc.3 = acc.3.addingProduct(s, load8(p + 24))
+                    acc.4 = acc.4.addingProduct(s, load8(p + 32)); acc.5 = acc.5.addingProduct(s, load8(p + 40))
+                    acc.6 = acc.6.addingProduct(s, load8(p + 48)); acc.7 = acc.7.addingProduct(s, load8(p + 56))
+                    w += 4
+                }
+            }
+        }
+        put(acc.0, acc.1, out, 16)
+        put(acc.2, acc.3, out + 16, 16)
+        put(acc.4, acc.5, out + 32, 16)
+        put(acc.6, acc.7, out + 48, 16)
     }
 
     /// The activation, then 16 pixels stored (fewer at the row's end).

@@ -25,6 +25,8 @@ final class DirectX16Tests: XCTestCase {
             (6, 8, 3, 1, 1, 0, 1, 6, 32),        // in place (unpadded kw 1, whole-vector rows)
             (6, 11, 1, 1, 2, 0, 1, 5, 33),
             (17, 2, 3, 3, 2, 1, 1, 33, 31),
+            (16, 1, 3, 3, 1, 1, 1, 5, 150),      // one output channel: 64-pixel steps, then 16
+            (3, 1, 3, 3, 2, 1, 2, 9, 140),
         ]
         for (cin, cout, kh, kw, s, p, d, h, w) in cases {
             let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
