@@ -49,32 +49,16 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
                            scratch: scratch, pool: pool)
         return
     }
-    let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
+    let (sw, rw) = (g.strideW, g.x16RowLength)
     if !g.x16ReadsInPlace {
-        // Only the padding is zeroed, row by row just before the row is filled: a separate pass
-        // over the whole copy doubled its memory traffic (megabytes at 256x256).
-        let rowStride = sw * rw
-        for c in 0..<g.inChannels {
-            let plane = scratch + c * ph * rowStride
-            plane.update(repeating: 0, count: g.padH * rowStride)
-            (plane + (g.padH + g.inHeight) * rowStride).update(repeating: 0, count: (ph - g.padH - g.inHeight) * rowStride)
-            for y in 0..<g.inHeight {
-                let src = input + (c * g.inHeight + y) * g.inWidth
-                let row = plane + (y + g.padH) * rowStride
-                if sw == 1 {
-                    row.update(repeating: 0, count: g.padW)
-                    (row + g.padW).update(from: src, count: g.inWidth)
-                    (row + g.padW + g.inWidth).update(repeating: 0, count: rw - g.padW - g.inWidth)
-                    continue
-                }
-                row.update(repeating: 0, count: rowStride)
-                // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
-                for phase in 0..<sw {
-                    var x = ((phase - g.padW) % sw + sw) % sw
-                    var dst = row + phase * rw + (x + g.padW) / sw
-                    while x < g.inWidth { dst.pointee = src[x]; dst += 1; x += sw }
-                }
+        var copy = PaddedCopyX16(g: g, input: input, scratch: scratch)
+        if let pool, pool.size > 1 {
+            pool.parallelFor(g.inChannels, context: &copy) { context, first, end in
+                let copy = context!.assumingMemoryBound(to: PaddedCopyX16.self)
+                for c in first..<end { copy.pointee.channel(c) }
             }
+        } else {
+            for c in 0..<g.inChannels { copy.channel(c) }
         }
     }
     var offsets = SIMD16<Int32>()
@@ -96,6 +80,40 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
         }
     } else {
         for item in 0..<items { job.row(item) }
+    }
+}
+
+/// The zero-padded, polyphase copy of one input channel. Only the padding is zeroed, row by row
+/// just before the row is filled: a separate pass over the whole copy doubled its memory traffic
+/// (megabytes at 256x256). Channels are independent, so threads split them.
+private struct PaddedCopyX16 {
+    let g: ConvGeometry
+    let input: UnsafePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+
+    func channel(_ c: Int) {
+        let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
+        let rowStride = sw * rw
+        let plane = scratch + c * ph * rowStride
+        plane.update(repeating: 0, count: g.padH * rowStride)
+        (plane + (g.padH + g.inHeight) * rowStride).update(repeating: 0, count: (ph - g.padH - g.inHeight) * rowStride)
+        for y in 0..<g.inHeight {
+            let src = input + (c * g.inHeight + y) * g.inWidth
+            let row = plane + (y + g.padH) * rowStride
+            if sw == 1 {
+                row.update(repeating: 0, count: g.padW)
+                (row + g.padW).update(from: src, count: g.inWidth)
+                (row + g.padW + g.inWidth).update(repeating: 0, count: rw - g.padW - g.inWidth)
+                continue
+            }
+            row.update(repeating: 0, count: rowStride)
+            // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
+            for phase in 0..<sw {
+                var x = ((phase - g.padW) % sw + sw) % sw
+                var dst = row + phase * rw + (x + g.padW) / sw
+                while x < g.inWidth { dst.pointee = src[x]; dst += 1; x += sw }
+            }
+        }
     }
 }
 

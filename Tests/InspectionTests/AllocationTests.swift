@@ -21,6 +21,11 @@ final class AllocationTests: XCTestCase {
     }
 
     func testNoAllocationsPerFrameAfterWarmUp() throws {
+        #if DEBUG
+        // Unoptimised code allocates where the optimiser removes it (26 per frame here); the
+        // board runs release builds, and tools/test.sh tests one.
+        throw XCTSkip("the zero-allocation guarantee is for optimised builds (swift test -c release)")
+        #endif
         for threads in [1, 2] {
             let inspector = try Inspector(modelPath: Self.model, threads: threads)
             let channels = inspector.model.metadata.inputChannels
