@@ -190,7 +190,7 @@ public final class Engine {
         case .upsampleBilinear(let s):
             if kernels == .simd {
                 upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
-                                 into: out, scratch: plan.scratch.pointer)
+                                 into: out, scratch: plan.scratch.pointer, pool: pool)
             } else {
                 referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }

@@ -51,7 +51,8 @@ final class Plan {
             }
             if case .upsampleBilinear(let scale) = step.kind {
                 let s = shapes[step.inputs[0]]
-                scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale))
+                scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale,
+                                                                                     threads: threads))
             }
             // Inputs whose last reader is this step can be reused from the next step on.
             for (k, v) in step.inputs.enumerated() where lastUse[v] == i && !step.inputs[..<k].contains(v) {

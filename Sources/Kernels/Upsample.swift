@@ -15,50 +15,80 @@ public func upsampleNearest(_ input: UnsafePointer<Float>, channels: Int, height
     }
 }
 
-/// Floats of scratch `upsampleBilinear` needs: a weight and two source columns per output column
-/// (the columns stored as exact small integers), then one channel's horizontally-interpolated rows.
-public func upsampleBilinearScratchCount(height: Int, width: Int, scale: Int) -> Int {
+/// Floats of scratch `upsampleBilinear` needs on `threads` threads: a weight and two source columns
+/// per output column (the columns stored as exact small integers), then per thread one channel's
+/// horizontally-interpolated rows.
+public func upsampleBilinearScratchCount(height: Int, width: Int, scale: Int, threads: Int = 1) -> Int {
     let ow = width * scale
-    return 3 * ow + height * ow
+    return 3 * ow + max(threads, 1) * height * ow
 }
 
 /// Bilinear, half-pixel centres (PyTorch align_corners=False). Separable: each input row of a channel
-/// is interpolated horizontally once, then each output row blends two of those rows.
-/// scratch: `upsampleBilinearScratchCount` floats, owned by the caller so a frame allocates nothing.
+/// is interpolated horizontally once, then each output row blends two of those rows. Threads split
+/// the channels.
+/// scratch: `upsampleBilinearScratchCount(threads: pool?.size ?? 1)` floats, owned by the caller so
+/// a frame allocates nothing.
 public func upsampleBilinear(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                             scale: Int, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let (oh, ow) = (height * scale, width * scale)
-    func source(_ d: Int, _ n: Int) -> (Int, Int, Float) {
-        let s = max(0, (Float(d) + 0.5) / Float(scale) - 0.5)
-        let i0 = min(Int(s), n - 1)
-        return (i0, min(i0 + 1, n - 1), s - Float(i0))
-    }
+                             scale: Int, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                             pool: ThreadPool? = nil) {
+    let ow = width * scale
     // Column indices < 2^24 are exact in Float; storing them there keeps the scratch one typed buffer.
-    let weight = scratch, column0 = scratch + ow, column1 = scratch + 2 * ow
-    let rows = scratch + 3 * ow            // height horizontally-interpolated rows of one channel
     for x in 0..<ow {
-        let (x0, x1, lx) = source(x, width)
-        column0[x] = Float(x0); column1[x] = Float(x1); weight[x] = lx
+        let (x0, x1, lx) = bilinearSource(x, scale: scale, count: width)
+        scratch[ow + x] = Float(x0); scratch[2 * ow + x] = Float(x1); scratch[x] = lx
     }
-    for c in 0..<channels {
-        let plane = input + c * height * width
-        for y in 0..<height {
-            let row = plane + y * width, dst = rows + y * ow
-            if scale == 2 {
-                doubleRow(row, width: width, into: dst)
-                continue
-            }
-            for x in 0..<ow {
-                let (a, b, l) = (row[Int(column0[x])], row[Int(column1[x])], weight[x])
-                dst[x] = a * (1 - l) + b * l
-            }
+    let threads = pool?.size ?? 1
+    var job = BilinearJob(input: input, channels: channels, height: height, width: width, scale: scale,
+                          out: out, scratch: scratch, threads: threads)
+    if let pool, threads > 1 {
+        pool.parallelFor(threads, context: &job) { context, first, end in
+            let job = context!.assumingMemoryBound(to: BilinearJob.self)
+            for thread in first..<end { job.pointee.run(thread: thread) }
         }
-        for y in 0..<oh {
-            let (y0, y1, ly) = source(y, height)
-            let (rowA, rowB) = (rows + y0 * ow, rows + y1 * ow)
-            let dst = out + (c * oh + y) * ow
-            let (wa, wb) = (1 - ly, ly)
-            for x in 0..<ow { dst[x] = rowA[x] * wa + rowB[x] * wb }
+    } else {
+        job.run(thread: 0)
+    }
+}
+
+/// Source index pair and weight of output coordinate d (clamped at 0 and at the last input).
+@inline(__always)
+private func bilinearSource(_ d: Int, scale: Int, count n: Int) -> (Int, Int, Float) {
+    let s = max(0, (Float(d) + 0.5) / Float(scale) - 0.5)
+    let i0 = min(Int(s), n - 1)
+    return (i0, min(i0 + 1, n - 1), s - Float(i0))
+}
+
+private struct BilinearJob {
+    let input: UnsafePointer<Float>
+    let channels: Int, height: Int, width: Int, scale: Int
+    let out: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    let threads: Int
+
+    func run(thread: Int) {
+        let (oh, ow) = (height * scale, width * scale)
+        let weight = scratch, column0 = scratch + ow, column1 = scratch + 2 * ow
+        let rows = scratch + 3 * ow + thread * height * ow    // this thread's interpolated rows
+        for c in (channels * thread / threads)..<(channels * (thread + 1) / threads) {
+            let plane = input + c * height * width
+            for y in 0..<height {
+                let row = plane + y * width, dst = rows + y * ow
+                if scale == 2 {
+                    doubleRow(row, width: width, into: dst)
+                    continue
+                }
+                for x in 0..<ow {
+                    let (a, b, l) = (row[Int(column0[x])], row[Int(column1[x])], weight[x])
+                    dst[x] = a * (1 - l) + b * l
+                }
+            }
+            for y in 0..<oh {
+                let (y0, y1, ly) = bilinearSource(y, scale: scale, count: height)
+                let (rowA, rowB) = (rows + y0 * ow, rows + y1 * ow)
+                let dst = out + (c * oh + y) * ow
+                let (wa, wb) = (1 - ly, ly)
+                for x in 0..<ow { dst[x] = rowA[x] * wa + rowB[x] * wb }
+            }
         }
     }
 }

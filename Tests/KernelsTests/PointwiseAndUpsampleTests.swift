@@ -70,9 +70,14 @@ final class PointwiseAndUpsampleTests: XCTestCase {
             let input = rng.floats(c * h * w)
             var e = [Float](repeating: 0, count: c * h * s * w * s), r = e
             referenceUpsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &e)
-            var scratch = [Float](repeating: .nan, count: upsampleBilinearScratchCount(height: h, width: w, scale: s))
-            upsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &r, scratch: &scratch)
-            XCTAssertLessThan(maxAbsDifference(e, r), 1e-6, "bilinear \(c)x\(h)x\(w) x\(s)")
+            for threads in [1, 3] {        // 3 threads: more threads than channels in some cases
+                let pool = threads > 1 ? ThreadPool(threads: threads) : nil
+                let count = upsampleBilinearScratchCount(height: h, width: w, scale: s, threads: threads)
+                var scratch = [Float](repeating: .nan, count: count)
+                r = [Float](repeating: .nan, count: e.count)
+                upsampleBilinear(input, channels: c, height: h, width: w, scale: s, into: &r, scratch: &scratch, pool: pool)
+                XCTAssertLessThan(maxAbsDifference(e, r), 1e-6, "bilinear \(c)x\(h)x\(w) x\(s), \(threads) threads")
+            }
             referenceUpsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &e)
             upsampleNearest(input, channels: c, height: h, width: w, scale: s, into: &r)
             XCTAssertEqual(e, r, "nearest \(c)x\(h)x\(w) x\(s)")
