@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import data as D
-from .export import DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images
+from .export import DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images, set_border
 from .model import AutoEncoder, ModelConfig
 
 SYNTHETIC = "synthetic"
