@@ -53,8 +53,8 @@ enum InfoCommand {
         let resize = m.resizeHeight == 0 ? "native size" : "resized to \(m.resizeWidth)x\(m.resizeHeight)"
         Console.out("input      \(m.inputChannels == 1 ? "gray" : "RGB"), \(resize), padded to a multiple of \(m.sizeMultiple) (\(m.padMode.rawValue))")
         Console.out("           mean \(list(m.mean)) std \(list(m.std))")
-        let border = m.scoreBorder == 0 ? "" : "error cleared \(m.scoreBorder) px from each edge, "
-        Console.out("scoring    \(border)gaussian sigma \(Format.general(Double(m.scoreSigma), 4)), \(m.scoreReduce.rawValue) of map / \(Format.general(Double(m.scoreScale), 6)), anomalous when score > \(Format.general(Double(m.threshold), 6))")
+        let border = m.scoreBorder == 0 ? "" : " (ignoring \(m.scoreBorder) px at each edge)"
+        Console.out("scoring    gaussian sigma \(Format.general(Double(m.scoreSigma), 4)), \(m.scoreReduce.rawValue) of map\(border) / \(Format.general(Double(m.scoreScale), 6)), anomalous when score > \(Format.general(Double(m.threshold), 6))")
         Console.out("metadata")
         for (key, value) in m.entries { Console.out("  \(pad(key, 24)) \(describe(value))") }
 

@@ -119,9 +119,8 @@ public final class Inspector {
             reconstructionError(pixels: p.baseAddress!, reconstruction: buffers.reconstruction.pointer, channels: c,
                                 count: plane, mean: m.mean, std: m.std, into: buffers.error.pointer)
         }
-        clearBorder(buffers.error.pointer, height: h, width: w, border: m.scoreBorder)
         blur.apply(buffers.error.pointer, height: h, width: w, into: buffers.map.pointer, temp: buffers.temp.pointer)
-        let score = reduce(buffers.map.pointer, count: plane, reduction) / m.scoreScale
+        let score = reduce(buffers.map.pointer, height: h, width: w, border: m.scoreBorder, reduction) / m.scoreScale
         return Inspection(score: score, threshold: threshold, map: FrameArray(buffers.map, count: plane),
                           error: FrameArray(buffers.error, count: plane),
                           reconstruction: FrameArray(buffers.reconstruction, count: c * plane),

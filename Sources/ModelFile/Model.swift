@@ -114,7 +114,7 @@ public struct Metadata: Equatable, Sendable {
     public var resizeHeight: Int     // 0 = native size
     public var resizeWidth: Int
     public var scoreSigma: Float
-    /// Pixels at each edge whose error is cleared before smoothing (optional key, 0 = none).
+    /// Pixels at each edge of the smoothed map that the image score ignores (optional key, 0 = none).
     public var scoreBorder: Int
     public var scoreReduce: ScoreReduce
     public var scoreScale: Float

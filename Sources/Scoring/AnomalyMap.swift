@@ -17,35 +17,23 @@ public func reconstructionError(pixels: UnsafePointer<Float>, reconstruction: Un
     if channels > 1 { for i in 0..<count { error[i] *= inverse } }
 }
 
-/// Sets the error to 0 within `border` pixels of each edge of an [height, width] map
-/// (docs/model-format.md, Scoring step 5). For cameras whose frame edge is not the part: a
-/// network cannot predict what lies past the edge, so good parts err there too.
-public func clearBorder(_ error: UnsafeMutablePointer<Float>, height: Int, width: Int, border: Int) {
-    guard border > 0 else { return }
-    let b = min(border, height, width)
-    for y in 0..<height {
-        let row = error + y * width
-        if y < b || y >= height - b {
-            row.update(repeating: 0, count: width)
-        } else {
-            row.update(repeating: 0, count: b)
-            (row + max(b, width - b)).update(repeating: 0, count: width - max(b, width - b))
-        }
-    }
-}
-
 public enum ScoreReduction: Sendable { case max, mean }
 
-/// Reduces the smoothed map to one number. Mean accumulates in Double so large maps do not lose digits.
-public func reduce(_ map: UnsafePointer<Float>, count: Int, _ reduction: ScoreReduction) -> Float {
+/// Reduces the smoothed [height, width] map to one number, over the pixels at least `border` from
+/// every edge (docs/model-format.md, Scoring step 6). The border shrinks so that at least the
+/// centre row and column remain. Mean accumulates in Double so large maps do not lose digits.
+public func reduce(_ map: UnsafePointer<Float>, height: Int, width: Int, border: Int, _ reduction: ScoreReduction) -> Float {
+    let b = max(0, min(border, (height - 1) / 2, (width - 1) / 2))
+    var best = -Float.infinity, sum = 0.0
+    for y in b..<(height - b) {
+        let row = map + y * width
+        for x in b..<(width - b) {
+            best = max(best, row[x])
+            sum += Double(row[x])
+        }
+    }
     switch reduction {
-    case .max:
-        var best = -Float.infinity
-        for i in 0..<count where map[i] > best { best = map[i] }
-        return best
-    case .mean:
-        var sum = 0.0
-        for i in 0..<count { sum += Double(map[i]) }
-        return Float(sum / Double(max(count, 1)))
+    case .max: return best
+    case .mean: return Float(sum / Double(max((height - 2 * b) * (width - 2 * b), 1)))
     }
 }

@@ -1,7 +1,7 @@
 import CPlatform
 
 /// Separable Gaussian smoothing of a single-channel map: normalised kernel of radius ceil(4 sigma),
-/// borders replicated (docs/model-format.md, Scoring step 6). Smoothing turns isolated noisy pixels
+/// borders replicated (docs/model-format.md, Scoring step 5). Smoothing turns isolated noisy pixels
 /// into low scores while a defect, a coherent region of high error, keeps its peak.
 public struct GaussianBlur {
     public let sigma: Float

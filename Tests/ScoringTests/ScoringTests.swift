@@ -58,20 +58,26 @@ final class ScoringTests: XCTestCase {
 
     func testReductions() {
         let map: [Float] = [0.1, 0.7, 0.3, 0.1]
-        XCTAssertEqual(reduce(map, count: 4, .max), 0.7)
-        XCTAssertEqual(reduce(map, count: 4, .mean), 0.3, accuracy: 1e-7)
+        XCTAssertEqual(reduce(map, height: 1, width: 4, border: 0, .max), 0.7)
+        XCTAssertEqual(reduce(map, height: 2, width: 2, border: 0, .mean), 0.3, accuracy: 1e-7)
     }
 
-    func testClearBorderZeroesExactlyTheBandAtEachEdge() {
-        for (h, w, b) in [(7, 9, 2), (5, 11, 3), (4, 4, 2), (3, 8, 5), (6, 6, 0)] {
-            var map = [Float](repeating: 1, count: h * w)
-            map.withUnsafeMutableBufferPointer { clearBorder($0.baseAddress!, height: h, width: w, border: b) }
+    /// score.border: the reduction sees only pixels at least `border` from every edge, and the border
+    /// shrinks on small maps so that the centre row and column remain.
+    func testReductionIgnoresTheBorder() {
+        for (h, w, b) in [(7, 9, 2), (5, 11, 3), (4, 4, 2), (3, 8, 5), (6, 6, 0), (1, 1, 3)] {
+            let effective = max(0, min(b, (h - 1) / 2, (w - 1) / 2))
+            var map = [Float](repeating: 0, count: h * w), inner: [Float] = []
             for y in 0..<h {
                 for x in 0..<w {
-                    let inBand = y < b || y >= h - b || x < b || x >= w - b
-                    XCTAssertEqual(map[y * w + x], inBand ? 0 : 1, "\(h)x\(w) border \(b) at (\(y), \(x))")
+                    let inside = y >= effective && y < h - effective && x >= effective && x < w - effective
+                    map[y * w + x] = inside ? Float(y * w + x) : 1000   // the border holds the largest values
+                    if inside { inner.append(map[y * w + x]) }
                 }
             }
+            XCTAssertEqual(reduce(map, height: h, width: w, border: b, .max), inner.max()!, "\(h)x\(w) border \(b)")
+            XCTAssertEqual(reduce(map, height: h, width: w, border: b, .mean), inner.reduce(0, +) / Float(inner.count),
+                           accuracy: 1e-4, "\(h)x\(w) border \(b)")
         }
     }
 }

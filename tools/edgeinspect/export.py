@@ -117,7 +117,7 @@ def set_border(ckpt: dict, value: str) -> int:
     score = ckpt["score"]
     if value == "auto":
         chosen, profile, interior = border.choose_for_model(build_modelfile(ckpt, "f32"), calibration_images(ckpt))
-        print(f"score.border auto: {chosen} px (good-image error by distance to the edge, / interior mean "
+        print(f"score.border auto: {chosen} px (good-image maps by distance to the edge, / interior mean "
               f"{interior:.3g}: {' '.join(f'{p / interior:.1f}' for p in profile[:chosen + 2])})")
     else:
         chosen = int(value)
@@ -213,7 +213,7 @@ def add_arguments(p) -> None:
     p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")
     p.add_argument("--reduce", choices=["max", "mean"], help="override score.reduce (recalibrates)")
     p.add_argument("--score-border", metavar="N|auto",
-                   help="override score.border: pixels at each edge whose error is cleared, or auto "
+                   help="override score.border: pixels at each edge of the map the score ignores, or auto "
                         "(chosen from the calibration images, see border.py); recalibrates")
     p.add_argument("--golden", help="write golden files: this path (53x75 crop) and "
                                     "<path without .golden>.large.golden (96x128 crop)")

@@ -95,18 +95,18 @@ def smooth(error: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
-def clear_border(error: np.ndarray, border: int) -> np.ndarray:
-    """Step 5: the error within `border` pixels of each edge is set to 0 (in place)."""
-    if border > 0:
-        error[:border], error[-border:], error[:, :border], error[:, -border:] = 0, 0, 0, 0
-    return error
+def interior(m: np.ndarray, border: int) -> np.ndarray:
+    """Step 6: the pixels at least `border` from every edge, the border shrunk so that the centre
+    row and column remain."""
+    b = max(0, min(border, (m.shape[0] - 1) // 2, (m.shape[1] - 1) // 2))
+    return m[b:m.shape[0] - b, b:m.shape[1] - b]
 
 
 @dataclass
 class ScoreResult:
     image: np.ndarray   # [C, H, W] model-input pixels in [0, 1] (after resize)
     recon: np.ndarray   # [C, H, W] graph output cropped, normalised space (float32)
-    error: np.ndarray   # [H, W] raw error map, pixel units, border cleared
+    error: np.ndarray   # [H, W] raw error map, pixel units
     map: np.ndarray     # [H, W] smoothed map
     score: float
 
@@ -158,9 +158,10 @@ class Scorer:
         image = self.prepare(pixels)
         recon = self.reconstruct(image)
         out = recon.astype(np.float64) * self.std[:, None, None] + self.mean[:, None, None]
-        error = clear_border(((out - image) ** 2).mean(axis=0), self.border)
+        error = ((out - image) ** 2).mean(axis=0)
         smoothed = smooth(error, self.sigma)
-        reduced = smoothed.max() if self.reduce == "max" else smoothed.mean()
+        scored = interior(smoothed, self.border)
+        reduced = scored.max() if self.reduce == "max" else scored.mean()
         return ScoreResult(image, recon, error, smoothed, float(reduced / self.scale))
 
     def score_file(self, path: str) -> ScoreResult:

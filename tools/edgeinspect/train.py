@@ -232,7 +232,7 @@ def add_arguments(p) -> None:
     p.add_argument("--sigma", type=float, default=4.0, help="score.sigma")
     p.add_argument("--reduce", choices=["max", "mean"], default="max", help="score.reduce")
     p.add_argument("--score-border", metavar="N|auto", default="auto",
-                   help="score.border: pixels at each edge whose error is cleared; auto picks it from "
+                   help="score.border: pixels at each edge of the map the score ignores; auto picks it from "
                         "the calibration images (edgeinspect/border.py)")
     p.add_argument("--quantile", type=float, default=DEFAULT_QUANTILE)
     p.add_argument("--margin", type=float, default=DEFAULT_MARGIN)

@@ -15,7 +15,7 @@ def test_rule_picks_the_band_where_good_images_err_more_than_factor_times_the_in
         e = rng.uniform(0.9, 1.1, (h, w))
         d = edge_distance(h, w)
         e[d < 6] *= 5.0      # a rim 6 pixels deep, much worse than the interior
-        e[d == 6] *= 1.5     # just inside it: worse, but within the factor of 2
+        e[d == 6] *= 2.5     # just inside it: worse, but within the factor of 3
         maps.append(e)
     border, profile, interior = choose_border(maps)
     assert border == 6
