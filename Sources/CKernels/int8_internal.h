@@ -29,7 +29,31 @@ static inline int32_t ei_i8_load4(const int8_t *p) {
     return v;
 }
 
-static inline float ei_i8_sigmoid(float v) { return 1.0f / (1.0f + expf(-v)); }
+/// e^x as the float kernels compute it (Sources/Kernels/Math.swift, Cephes' expf): no libm call,
+/// so the epilogue loops vectorise. Clamped to [-87.3, 88.3], where 2^n stays a normal float.
+static inline float ei_i8_exp(float x) {
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    const float magic = 12582912.0f;            /* 1.5 * 2^23: adding it rounds to an integer */
+    float shifted = x * 1.44269504f + magic;
+    float n = shifted - magic;
+    float r = (x - n * 0.693359375f) + n * 2.1219444e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.00000012e-1f;
+    float er = p * (r * r) + r + 1.0f;
+    int32_t si, mi;
+    memcpy(&si, &shifted, 4);
+    memcpy(&mi, &magic, 4);
+    int32_t bits = (si - mi + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return er * scale;
+}
+
+static inline float ei_i8_sigmoid(float v) { return 1.0f / (1.0f + ei_i8_exp(-v)); }
 
 /// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]. `compensate`:
 /// the sums were taken with activations offset by +128 (vpdpbusd multiplies unsigned bytes),
