@@ -166,7 +166,7 @@ public final class Engine {
             case .directX16:
                 conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
                                 output: out, scratch: plan.scratch.pointer, pool: pool)
-            case .direct, nil:
+            case .direct, .int8, nil:
                 conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
                                 output: out, scratch: plan.scratch.pointer, pool: pool)
             case .reference:

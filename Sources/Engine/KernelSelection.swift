@@ -15,6 +15,10 @@ extension Engine {
     func chooseKernels(_ plan: Plan) {
         for (i, step) in steps.enumerated() {
             guard case .conv(let layer) = step.kind else { continue }
+            if layer.int8 != nil {                   // its kernel is the int8 path, chosen per CPU
+                plan.kernels[i] = .int8
+                continue
+            }
             let eligible = [ConvKernel.direct,
                             layer.packedX16 == nil ? nil : .directX16,
                             layer.winograd == nil ? nil : .winograd].compactMap { $0 }

@@ -7,6 +7,7 @@ public enum ConvKernel: String, Sendable {
     case directX16 = "direct-x16"        // direct, 16 pixels x 4 channels per step, strided via polyphase rows
     case winograd = "winograd-f4x3"      // Winograd F(4x4,3x3), 3x3 stride-1 undilated layers
     case reference = "reference"         // the scalar reference (KernelSet.reference)
+    case int8 = "int8"                   // the layer runs in int8 (quant.act_scales); see int8Convolutions
 }
 
 /// How the engine picks each convolution's kernel when it plans an input size.
