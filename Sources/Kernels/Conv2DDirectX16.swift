@@ -202,16 +202,22 @@ private struct DirectConvX16 {
         put(acc.6, acc.7, out + 48, 16)
     }
 
-    /// The activation, then 16 pixels stored (fewer at the row's end).
     @inline(__always)
     func put(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        let (l, h) = (applyActivation(lo, activation), applyActivation(hi, activation))
-        if count == 16 {
-            UnsafeMutableRawPointer(dst).storeBytes(of: l, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(dst + 8).storeBytes(of: h, as: SIMD8<Float>.self)
-        } else {
-            for i in 0..<count { dst[i] = i < 8 ? l[i] : h[i - 8] }
-        }
+        storeActivated16(lo, hi, activation, dst, count)
+    }
+}
+
+/// The activation, then 16 pixels stored (fewer at a row's or plane's end).
+@inline(__always)
+func storeActivated16(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ activation: ActivationFunction,
+                      _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+    let (l, h) = (applyActivation(lo, activation), applyActivation(hi, activation))
+    if count == 16 {
+        UnsafeMutableRawPointer(dst).storeBytes(of: l, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(dst + 8).storeBytes(of: h, as: SIMD8<Float>.self)
+    } else {
+        for i in 0..<count { dst[i] = i < 8 ? l[i] : h[i - 8] }
     }
 }
 

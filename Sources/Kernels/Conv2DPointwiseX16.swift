@@ -80,13 +80,7 @@ private struct PointwiseX16 {
 
     @inline(__always)
     func store16(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        let (l, h) = (applyActivation(lo, activation), applyActivation(hi, activation))
-        if count == 16 {
-            UnsafeMutableRawPointer(dst).storeBytes(of: l, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(dst + 8).storeBytes(of: h, as: SIMD8<Float>.self)
-        } else {
-            for i in 0..<count { dst[i] = i < 8 ? l[i] : h[i - 8] }
-        }
+        storeActivated16(lo, hi, activation, dst, count)
     }
 }
 
