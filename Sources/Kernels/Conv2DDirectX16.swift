@@ -107,6 +107,10 @@ private struct PaddedCopyX16 {
                 continue
             }
             row.update(repeating: 0, count: rowStride)
+            if sw == 2 {
+                splitEvenOdd(src, count: g.inWidth, padding: g.padW, phase0: row, phase1: row + rw)
+                continue
+            }
             // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
             for phase in 0..<sw {
                 var x = ((phase - g.padW) % sw + sw) % sw
@@ -115,6 +119,22 @@ private struct PaddedCopyX16 {
             }
         }
     }
+}
+
+/// Stride 2: padded column X = x + padding goes to phase X % 2 at X / 2. Written as pairs so the
+/// compiler turns it into vector loads and lane shuffles (the general per-pixel walk was scalar
+/// and the slowest part of copying a 256-wide input).
+@inline(__always)
+private func splitEvenOdd(_ src: UnsafePointer<Float>, count n: Int, padding: Int,
+                          phase0: UnsafeMutablePointer<Float>, phase1: UnsafeMutablePointer<Float>) {
+    // Even x lands in phase 0 when the padding is even, in phase 1 when it is odd.
+    let (evens, odds) = padding % 2 == 0 ? (phase0 + padding / 2, phase1 + padding / 2)
+                                         : (phase1 + (padding - 1) / 2, phase0 + (padding + 1) / 2)
+    for i in 0..<(n / 2) {
+        evens[i] = src[2 * i]
+        odds[i] = src[2 * i + 1]
+    }
+    if n % 2 == 1 { evens[n / 2] = src[n - 1] }
 }
 
 private struct DirectConvX16 {
