@@ -23,13 +23,15 @@ final class ScoreBorderTests: XCTestCase {
         let before = try plain.inspect(modelInput: image)
         let (error, map, score) = (Array(before.error), Array(before.map), before.score)
         let got = try bordered.inspect(modelInput: image)
-        XCTAssertEqual(Array(got.error), error)
-        XCTAssertEqual(Array(got.map), map)
+        // Two engines may pick different kernels by timing: equal up to rounding.
+        for (a, b) in zip(Array(got.error), error) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        let gotMap = Array(got.map)
+        for (a, b) in zip(gotMap, map) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         let m = bordered.model.metadata
         var inner: [Float] = []
-        for y in border..<(h - border) { for x in border..<(w - border) { inner.append(map[y * w + x]) } }
+        for y in border..<(h - border) { for x in border..<(w - border) { inner.append(gotMap[y * w + x]) } }
         let reduced = m.scoreReduce == .max ? inner.max()! : inner.reduce(0, +) / Float(inner.count)
         XCTAssertEqual(got.score, reduced / m.scoreScale, accuracy: 1e-6 * max(1, got.score))
-        XCTAssertLessThanOrEqual(got.score, score, "a maximum over fewer pixels")
+        XCTAssertLessThanOrEqual(got.score, score * (1 + 1e-5), "a maximum over fewer pixels")
     }
 }
