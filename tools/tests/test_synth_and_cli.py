@@ -2,6 +2,7 @@ import hashlib
 import os
 
 import numpy as np
+import torch
 
 from edgeinspect import synth
 from edgeinspect.__main__ import main
@@ -51,3 +52,31 @@ def test_train_export_golden_end_to_end(tmp_path):
     assert g["recon"].shape == (1, 53, 75) and g["score"].shape == (1,)
     assert np.isclose(g["score"][0], g["map"].max(), rtol=1e-6)
     assert read_golden(str(tmp_path / "g" / "m.large.golden"))["image"].shape == (1, 96, 128)
+
+
+def test_training_reproduces_from_the_seed_and_resumes_exactly(tmp_path, monkeypatch):
+    """The issue's 'fixed seed that reproduces the result': with --steps (no time budget) two runs
+    give bit-identical weights, and a run resumed from its step-4 checkpoint ends where the run
+    that was not interrupted ends."""
+    from edgeinspect import train as T
+
+    def train(out, *extra):
+        main(["train", "--data", "synthetic", "--out", str(out), "--steps", "6", "--batch", "2",
+              "--crop", "64", "--widths", "4", "8", "8", "--synthetic-count", "3", "--calib-count", "2",
+              "--threads", "1", "--checkpoint-every", "2", "--score-border", "0", *extra])
+        return torch.load(out / "last.pt", map_location="cpu", weights_only=True)
+
+    save = T._save
+    def keep_step_4(path, state):      # what an interrupted run leaves behind
+        save(path, state)
+        if state["step"] == 4 and "threshold" not in state["score"]:
+            (tmp_path / "c").mkdir(exist_ok=True)
+            save(str(tmp_path / "c" / "last.pt"), state)
+    monkeypatch.setattr(T, "_save", keep_step_4)
+    a = train(tmp_path / "a")
+    monkeypatch.setattr(T, "_save", save)
+    b = train(tmp_path / "b")
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+    c = train(tmp_path / "c", "--resume")
+    assert c["step"] == 6
+    assert all(torch.equal(a["model"][k], c["model"][k]) for k in a["model"])
