@@ -91,14 +91,18 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
 }
 #endif
 
-void ei_i8_quantize(const float *src, int channels, int h, int w, float inv_scale, int offset,
-                    int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left) {
+void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int offset,
+                         int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
+                         int first_row, int end_row) {
+    (void)padded_h;
     const int cin4 = (channels + 3) / 4 * 4;
-    const size_t plane = (size_t)h * w;
-    memset(dst, offset, (size_t)padded_h * padded_w * cin4);
+    const size_t plane = (size_t)h * w, padded_row = (size_t)padded_w * cin4;
     static const float zeros[4] = {0, 0, 0, 0};
-    for (int y = 0; y < h; y++) {
-        int8_t *row_out = dst + ((size_t)(y + pad_top) * padded_w + pad_left) * cin4;
+    for (int py = first_row; py < end_row; py++) {
+        memset(dst + (size_t)py * padded_row, offset, padded_row);
+        const int y = py - pad_top;
+        if (y < 0 || y >= h) continue;
+        int8_t *row_out = dst + (size_t)py * padded_row + (size_t)pad_left * cin4;
         for (int c0 = 0; c0 < channels; c0 += 4) {
             int group = channels - c0 < 4 ? channels - c0 : 4;
             int x = 0;

@@ -54,6 +54,24 @@ final class Int8KernelTests: XCTestCase {
         }
     }
 
+    /// Threads split the quantiser's padded rows: every byte as on one thread.
+    func testQuantizeOnThreadsWritesTheSameBytes() {
+        var rng = SeededRandom(77)
+        let g = ConvGeometry(inChannels: 6, outChannels: 1, kernelH: 3, kernelW: 3, padH: 2, padW: 1,
+                             dilationH: 2, inHeight: 11, inWidth: 13)
+        let input = rng.floats(6 * 11 * 13).map { $0 * 40 }
+        let bytes = Int8ConvWeights.scratchBytes(g)
+        let (one, many) = (Int8Scratch(), Int8Scratch())
+        let pool = ThreadPool(threads: 3)
+        for path in supportedPaths {
+            let a = quantizeForInt8(input, geometry: g, inputScale: 0.5, path: path, scratch: one)
+            let b = quantizeForInt8(input, geometry: g, inputScale: 0.5, path: path, scratch: many, pool: pool)
+            withExtendedLifetime((one, many)) {
+                XCTAssertTrue((0..<bytes).allSatisfy { a[$0] == b[$0] }, path.name)
+            }
+        }
+    }
+
     /// The quantiser's vector body (4 pixels x 4 channels) and its scalar tail round half to even,
     /// clamp to ±127 (NaN to -127), write padding as q = 0, in the byte encoding of each path.
     func testQuantizeRoundsHalfToEvenClampsAndPads() {

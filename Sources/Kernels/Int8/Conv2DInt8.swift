@@ -40,7 +40,8 @@ extension ActivationFunction {
 public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                        activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
                        scratch: Int8Scratch, path: Int8KernelPath, pool: ThreadPool? = nil) {
-    let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch)
+    let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch,
+                                    pool: pool)
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
             output: output, sums: nil, path: path, pool: pool)
 }
@@ -55,13 +56,34 @@ public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeome
 
 /// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels,
 /// in the byte encoding `path` reads. The result points into `scratch`: keep it alive while using it.
+/// Threads split the rows: on one thread this transposition took most of a full-resolution int8
+/// layer's time, and the layers did not get faster with a second thread.
 public func quantizeForInt8(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, inputScale: Float,
-                            path: Int8KernelPath, scratch: Int8Scratch) -> UnsafePointer<Int8> {
-    let q = scratch.reserve(Int8ConvWeights.scratchBytes(g))
-    ei_i8_quantize(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), 1 / inputScale,
-                   ei_i8_input_offset(path.rawValue), q,
-                   Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.padH), Int32(g.padW))
-    return UnsafePointer(q)
+                            path: Int8KernelPath, scratch: Int8Scratch, pool: ThreadPool? = nil) -> UnsafePointer<Int8> {
+    var job = QuantizeJob(input: input, g: g, inverseScale: 1 / inputScale, offset: ei_i8_input_offset(path.rawValue),
+                          output: scratch.reserve(Int8ConvWeights.scratchBytes(g)))
+    if let pool, pool.size > 1 {
+        pool.parallelFor(g.paddedHeight, context: &job) { context, first, end in
+            context!.assumingMemoryBound(to: QuantizeJob.self).pointee.rows(first, end)
+        }
+    } else {
+        job.rows(0, g.paddedHeight)
+    }
+    return UnsafePointer(job.output)
+}
+
+private struct QuantizeJob {
+    let input: UnsafePointer<Float>
+    let g: ConvGeometry
+    let inverseScale: Float
+    let offset: Int32
+    let output: UnsafeMutablePointer<Int8>
+
+    func rows(_ first: Int, _ end: Int) {
+        ei_i8_quantize_rows(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), inverseScale, offset,
+                            output, Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.padH), Int32(g.padW),
+                            Int32(first), Int32(end))
+    }
 }
 
 private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
