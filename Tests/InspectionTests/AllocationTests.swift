@@ -26,8 +26,9 @@ final class AllocationTests: XCTestCase {
         // board runs release builds, and tools/test.sh tests one.
         throw XCTSkip("the zero-allocation guarantee is for optimised builds (swift test -c release)")
         #endif
-        for threads in [1, 2] {
-            let inspector = try Inspector(modelPath: Self.model, threads: threads)
+        let int8Model = GoldenParityTests.repo.appendingPathComponent("weights/synthetic-texture-int8.eim").path
+        for (model, threads) in [(Self.model, 1), (Self.model, 2), (int8Model, 1), (int8Model, 2)] {
+            let inspector = try Inspector(modelPath: model, threads: threads)
             let channels = inspector.model.metadata.inputChannels
             let (height, width) = (45, 61)           // not a size multiple: padding and cropping run too
             var rng = SystemRandomNumberGenerator()
@@ -43,7 +44,7 @@ final class AllocationTests: XCTestCase {
             for _ in 0..<5 { score += try frame() }
             let counted = ei_test_allocations_stop()
             XCTAssertTrue(score.isFinite)
-            XCTAssertEqual(counted, 0, "heap allocations in 5 frames after warm-up, \(threads) thread(s)")
+            XCTAssertEqual(counted, 0, "heap allocations in 5 frames after warm-up, \(model), \(threads) thread(s)")
         }
     }
 }

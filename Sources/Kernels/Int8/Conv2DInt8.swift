@@ -108,12 +108,23 @@ private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, w
     // Items are (block, row) pairs, block-major, as in the float kernel: a thread's contiguous
     // share reuses one block's weights across many rows.
     withUnsafePointer(to: &conv) { c in
+        var job = Int8RowsJob(conv: c, path: raw, rows: rows)
         if let pool, pool.size > 1 {
-            pool.parallelFor(blocks * rows) { first, end in
-                for item in first..<end { ei_i8_conv_row(c, raw, Int32(item / rows), Int32(item % rows)) }
+            // The context form: the closure form boxed its captures, two allocations per layer.
+            pool.parallelFor(blocks * rows, context: &job) { context, first, end in
+                let job = context!.assumingMemoryBound(to: Int8RowsJob.self)
+                for item in first..<end { job.pointee.run(item) }
             }
         } else {
-            for item in 0..<(blocks * rows) { ei_i8_conv_row(c, raw, Int32(item / rows), Int32(item % rows)) }
+            for item in 0..<(blocks * rows) { job.run(item) }
         }
     }
+}
+
+private struct Int8RowsJob {
+    let conv: UnsafePointer<ei_i8_conv>
+    let path: Int32
+    let rows: Int
+
+    func run(_ item: Int) { ei_i8_conv_row(conv, path, Int32(item / rows), Int32(item % rows)) }
 }
