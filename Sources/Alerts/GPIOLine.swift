@@ -59,9 +59,7 @@ public final class GPIOLine {
 
     /// Requests an output, driven to `initial` at once.
     public init(output spec: GPIOLineSpec, role: String, activeLow: Bool, initial: Bool = false) throws(GPIOError) {
-        let (chip, offset) = try spec.locate()
-        let chipFD = ei_gpio_open_chip(chip)
-        guard chipFD >= 0 else { throw GPIOError.system("cannot open GPIO chip '\(chip)' for the \(role) line", -chipFD) }
+        let (chip, offset, chipFD) = try GPIOLine.openChip(of: spec, role: role)
         defer { _ = ei_gpio_close(chipFD) }
         let line = ei_gpio_request_output(chipFD, offset, "edge-inspect-" + role, activeLow ? 1 : 0, initial ? 1 : 0)
         guard line >= 0 else {
@@ -76,9 +74,7 @@ public final class GPIOLine {
     /// Requests an input that reports edges (1 rising, 2 falling, 3 both), debounced by the kernel.
     public init(edgeInput spec: GPIOLineSpec, role: String, activeLow: Bool, edges: Int32, debounceMicroseconds: UInt32)
         throws(GPIOError) {
-        let (chip, offset) = try spec.locate()
-        let chipFD = ei_gpio_open_chip(chip)
-        guard chipFD >= 0 else { throw GPIOError.system("cannot open GPIO chip '\(chip)' for the \(role) line", -chipFD) }
+        let (chip, offset, chipFD) = try GPIOLine.openChip(of: spec, role: role)
         defer { _ = ei_gpio_close(chipFD) }
         var line = ei_gpio_request_edge_input(chipFD, offset, "edge-inspect-" + role, activeLow ? 1 : 0, edges,
                                               debounceMicroseconds)
@@ -96,6 +92,15 @@ public final class GPIOLine {
     }
 
     deinit { _ = ei_gpio_close(fd) }
+
+    /// The chip a line lives on, opened for one request; the caller closes it.
+    private static func openChip(of spec: GPIOLineSpec, role: String) throws(GPIOError)
+        -> (chip: String, offset: UInt32, fd: Int32) {
+        let (chip, offset) = try spec.locate()
+        let chipFD = ei_gpio_open_chip(chip)
+        guard chipFD >= 0 else { throw GPIOError.system("cannot open GPIO chip '\(chip)' for the \(role) line", -chipFD) }
+        return (chip, offset, chipFD)
+    }
 
     /// Drives an output; does nothing when it already has that value.
     public func set(_ high: Bool) throws(GPIOError) {

@@ -21,14 +21,18 @@ int ei_gpio_open_chip(const char *path) {
 
 int ei_gpio_close(int fd) { return close(fd) == 0 ? 0 : errno; }
 
+/// The kernel's fixed-size name fields, always terminated in the caller's GPIO_MAX_NAME_SIZE buffer.
+static void copy_name(char *dst, const char *src) {
+    memcpy(dst, src, GPIO_MAX_NAME_SIZE);
+    dst[GPIO_MAX_NAME_SIZE - 1] = '\0';
+}
+
 int ei_gpio_chip_info(int chip_fd, char *name, char *label, uint32_t *lines) {
     struct gpiochip_info info;
     memset(&info, 0, sizeof info);
     if (ioctl(chip_fd, GPIO_GET_CHIPINFO_IOCTL, &info) != 0) return errno;
-    memcpy(name, info.name, GPIO_MAX_NAME_SIZE);
-    name[GPIO_MAX_NAME_SIZE - 1] = '\0';
-    memcpy(label, info.label, GPIO_MAX_NAME_SIZE);
-    label[GPIO_MAX_NAME_SIZE - 1] = '\0';
+    copy_name(name, info.name);
+    copy_name(label, info.label);
     *lines = info.lines;
     return 0;
 }
@@ -38,10 +42,8 @@ int ei_gpio_line_info(int chip_fd, uint32_t offset, char *name, char *consumer, 
     memset(&info, 0, sizeof info);
     info.offset = offset;
     if (ioctl(chip_fd, GPIO_V2_GET_LINEINFO_IOCTL, &info) != 0) return errno;
-    memcpy(name, info.name, GPIO_MAX_NAME_SIZE);
-    name[GPIO_MAX_NAME_SIZE - 1] = '\0';
-    memcpy(consumer, info.consumer, GPIO_MAX_NAME_SIZE);
-    consumer[GPIO_MAX_NAME_SIZE - 1] = '\0';
+    copy_name(name, info.name);
+    copy_name(consumer, info.consumer);
     *flags = info.flags;
     return 0;
 }
