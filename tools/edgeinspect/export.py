@@ -111,12 +111,13 @@ def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT
     return threshold, scores
 
 
-def set_border(ckpt: dict, value: str) -> int:
+def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> int:
     """Sets ckpt["score"]["border"] from "auto" (border.py's rule on the calibration images, f32
-    weights) or a pixel count; returns it."""
+    weights; `images`: those images if already loaded) or a pixel count; returns it."""
     score = ckpt["score"]
     if value == "auto":
-        chosen, profile, interior = border.choose_for_model(build_modelfile(ckpt, "f32"), calibration_images(ckpt))
+        images = images if images is not None else calibration_images(ckpt)
+        chosen, profile, interior = border.choose_for_model(build_modelfile(ckpt, "f32"), images)
         print(f"score.border auto: {chosen} px (good-image maps by distance to the edge, / interior mean "
               f"{interior:.3g}: {' '.join(f'{p / interior:.1f}' for p in profile[:chosen + 2])})")
     else:
@@ -167,9 +168,10 @@ def export(args) -> None:
         if value is not None and value != ckpt["score"][key]:
             ckpt["score"][key] = value
             overridden = True
+    held_out = calibration_images(ckpt) if args.score_border == "auto" else None   # read once
     if args.score_border is not None:
         previous = ckpt["score"].get("border", 0)
-        overridden = set_border(ckpt, args.score_border) != previous or overridden
+        overridden = set_border(ckpt, args.score_border, held_out) != previous or overridden
     mf = build_modelfile(ckpt, dtype, args.name)
     if dtype == "i8" and not args.no_int8_compute:
         images = training_images(ckpt, args.calib_images)
@@ -180,7 +182,8 @@ def export(args) -> None:
         # Another scoring rule, or reduced-precision weights that score slightly differently:
         # recalibrate on the same held-out images so the threshold matches what this file computes.
         calib = ckpt["score"]["calib"]
-        threshold, scores = calibrate(mf, calibration_images(ckpt), calib["quantile"], calib["margin"])
+        images = held_out if held_out is not None else calibration_images(ckpt)
+        threshold, scores = calibrate(mf, images, calib["quantile"], calib["margin"])
         print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}, "
               f"border {ckpt['score'].get('border', 0)}): threshold {threshold:.6g} "
               f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}")

@@ -183,10 +183,10 @@ def train(args) -> None:
     model.eval()
     ck = state()
     _save(last, ck)
-    if args.score_border is not None:
-        set_border(ck, args.score_border)
-    mf = build_modelfile(ck, "f32")
     images = calibration_images(ck)
+    if args.score_border is not None:
+        set_border(ck, args.score_border, images)
+    mf = build_modelfile(ck, "f32")
     threshold, scores = calibrate(mf, images, args.quantile, args.margin)
     ck["score"].update({"threshold": threshold,
                         "calib": {"images": len(images), "quantile": args.quantile, "margin": args.margin}})
