@@ -3,12 +3,25 @@
 // Everything under Sources/ also compiles in Embedded Swift mode (see cross/build.sh).
 import PackageDescription
 
-// x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower).
-// Override with EDGEINSPECT_TARGET_CPU (e.g. "native", "skylake-avx512") for benchmarks, or "none"
-// for a cross build to ARM (`swift build --swift-sdk`), which this x86 manifest cannot tell apart.
+// x86 builds must name a CPU, or SIMD FMA becomes a call to fmaf (25x slower). The default is the
+// building machine's class: skylake-avx512 where /proc/cpuinfo lists AVX-512 F/CD/BW/DQ/VL, else
+// haswell (AVX2 + FMA). Host builds run where they are built; the product's ARM builds are cross/'s.
+// Override with EDGEINSPECT_TARGET_CPU (e.g. "haswell", "native", "znver4"), or "none" for a cross
+// build to ARM (`swift build --swift-sdk`), which this x86 manifest cannot tell apart.
+// With AVX-512 the row kernels use 16-lane vectors (Sources/Kernels/FloatVector.swift).
 #if arch(x86_64)
-let targetCPU = Context.environment["EDGEINSPECT_TARGET_CPU"] ?? "haswell"
-let cpuSwift: [SwiftSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+import Foundation
+
+let hostFlags = Set(((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+    .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+let hostAVX512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(hostFlags.contains)
+let targetCPU = Context.environment["EDGEINSPECT_TARGET_CPU"] ?? (hostAVX512 ? "skylake-avx512" : "haswell")
+let avx512CPUs: Set = ["skylake-avx512", "cascadelake", "cooperlake", "icelake-client", "icelake-server",
+                       "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids", "graniterapids",
+                       "znver4", "znver5"]
+let avx512 = avx512CPUs.contains(targetCPU) || (targetCPU == "native" && hostAVX512)
+let cpuSwift: [SwiftSetting] = targetCPU == "none" ? []
+    : [.unsafeFlags(["-target-cpu", targetCPU])] + (avx512 ? [.define("EDGEINSPECT_AVX512")] : [])
 let cpuC: [CSetting] = targetCPU == "none" ? [] : [.unsafeFlags(["-march=\(targetCPU == "native" ? "native" : targetCPU)"])]
 #else
 let cpuSwift: [SwiftSetting] = []

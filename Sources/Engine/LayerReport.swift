@@ -4,7 +4,7 @@ import ModelFile
 /// The convolution kernel the engine runs for one layer at one input size.
 public enum ConvKernel: String, Sendable {
     case direct = "direct-oc8"           // SIMD8 direct convolution, any geometry
-    case directX16 = "direct-x16"        // direct, 16 pixels x 4 channels per step, strided via polyphase rows
+    case directX16 = "direct-x16"        // direct, 2 vectors of pixels (16; 32 with AVX-512) x 4 channels per step
     case winograd = "winograd-f4x3"      // Winograd F(4x4,3x3), 3x3 stride-1 undilated layers
     case reference = "reference"         // the scalar reference (KernelSet.reference)
     case int8 = "int8"                   // the layer runs in int8 (quant.act_scales); see int8Convolutions

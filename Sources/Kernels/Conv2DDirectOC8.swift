@@ -36,7 +36,7 @@ func packOutputBlocks(weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?
 }
 
 @inline(__always)
-func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIMD8<Float> {
+func applyActivation(_ v: FloatVector, _ activation: ActivationFunction) -> FloatVector {
     switch activation {
     case .none: return v
     case .relu: return v.replacing(with: 0, where: v .< 0)
@@ -45,6 +45,15 @@ func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIM
     case .sigmoid: return sigmoid(v)
     }
 }
+
+#if EDGEINSPECT_AVX512
+/// The 8-lane kernels' activation where `FloatVector` is wider: one padded vector (lanes are
+/// independent, so the values are the same bits as an 8-lane computation).
+@inline(__always)
+func applyActivation(_ v: SIMD8<Float>, _ activation: ActivationFunction) -> SIMD8<Float> {
+    applyActivation(FloatVector(lowHalf: v, highHalf: v), activation).lowHalf
+}
+#endif
 
 /// Writes lane j of `v` to channel block*8+j at one output position, for the live lanes only.
 @inline(__always)

@@ -1,11 +1,11 @@
-/// Direct convolution vectorised along the output row: 16 output pixels (two SIMD8 vectors) of 4
-/// output channels at a time, 8 accumulators. Unlike the 8-output-channel kernel, whose lanes are
+/// Direct convolution vectorised along the output row: two `FloatVector`s of output pixels (16, or 32
+/// with AVX-512) of 4 output channels at a time, 8 accumulators. Unlike the 8-output-channel kernel, whose lanes are
 /// channels and so must store each result lane by lane into 8 planes, this one loads and stores whole
 /// vectors of a plane: the better kernel where few multiply-adds fall on each output (1x1 layers)
 /// and for strided layers.
 ///
 /// Strides work through a polyphase copy of the input: each padded row is stored as `stride`
-/// phases (columns p, p+s, p+2s, ...), so the 16 inputs one tap needs are contiguous in one phase.
+/// phases (columns p, p+s, p+2s, ...), so the inputs one tap needs are contiguous in one phase.
 
 /// Weights repacked as [outChannels/4][in][kh][kw][4], zero past outChannels; the bias likewise.
 public final class ConvWeightsX16 {
@@ -26,10 +26,13 @@ extension ConvGeometry {
     public var directX16Eligible: Bool { kernelW <= 16 }
 
     /// Unpadded stride-1 inputs whose rows are whole vectors are read in place: no copy.
-    var x16ReadsInPlace: Bool { padH == 0 && padW == 0 && strideW == 1 && kernelW == 1 && outWidth % 16 == 0 }
-    /// Each phase row: the output row rounded up to 16 pixels, plus the reach of the widest tap.
+    var x16ReadsInPlace: Bool {
+        padH == 0 && padW == 0 && strideW == 1 && kernelW == 1 && outWidth % (2 * vectorLanes) == 0
+    }
+    /// Each phase row: the output row rounded up to a step (two vectors), plus the reach of the widest tap.
     var x16RowLength: Int {
-        x16ReadsInPlace ? inWidth : (outWidth + 15) / 16 * 16 + (kernelW - 1) * dilationW / strideW + 1
+        let step = 2 * vectorLanes
+        return x16ReadsInPlace ? inWidth : (outWidth + step - 1) / step * step + (kernelW - 1) * dilationW / strideW + 1
     }
     /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
     /// the channel-contiguous copy of `conv2DPointwiseX16`.
@@ -153,18 +156,19 @@ private struct DirectConvX16 {
         let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
         let w0 = weights + block * taps * 4
         let b = bias + block * 4
-        let (bias0, bias1) = (SIMD8<Float>(repeating: b[0]), SIMD8<Float>(repeating: b[1]))
-        let (bias2, bias3) = (SIMD8<Float>(repeating: b[2]), SIMD8<Float>(repeating: b[3]))
+        let (bias0, bias1) = (FloatVector(repeating: b[0]), FloatVector(repeating: b[1]))
+        let (bias2, bias3) = (FloatVector(repeating: b[2]), FloatVector(repeating: b[3]))
+        let (l, step) = (vectorLanes, 2 * vectorLanes)
         let lanes = min(4, g.outChannels - block * 4)
         let plane = oh * ow
         let out = output + block * 4 * plane + y * ow
         var x = 0
         if g.outChannels == 1 {
             // A single output channel leaves three of the four lanes idle; spend the registers on
-            // 64 pixels instead, 8 independent accumulators as in the loop below.
-            while x + 64 <= ow {
-                single64(out + x, source: source + y * g.strideH * rowStride + x, rowStride: rowStride, bias: b[0])
-                x += 64
+            // 8 vectors of pixels instead, 8 independent accumulators as in the loop below.
+            while x + 8 * l <= ow {
+                single8Vectors(out + x, source: source + y * g.strideH * rowStride + x, rowStride: rowStride, bias: b[0])
+                x += 8 * l
             }
         }
         while x < ow {
@@ -175,9 +179,9 @@ private struct DirectConvX16 {
                     let row = source + (c * g.paddedHeight + y * g.strideH + ky * g.dilationH) * rowStride + x
                     for kx in 0..<g.kernelW {
                         let p = row + Int(tapOffsets[kx])
-                        let lo = load8(p), hi = load8(p + 8)
-                        let s0 = SIMD8(repeating: w[0]), s1 = SIMD8(repeating: w[1])
-                        let s2 = SIMD8(repeating: w[2]), s3 = SIMD8(repeating: w[3])
+                        let lo = loadVector(p), hi = loadVector(p + l)
+                        let s0 = FloatVector(repeating: w[0]), s1 = FloatVector(repeating: w[1])
+                        let s2 = FloatVector(repeating: w[2]), s3 = FloatVector(repeating: w[3])
                         a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
                         a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
                         a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
@@ -186,61 +190,56 @@ private struct DirectConvX16 {
                     }
                 }
             }
-            let count = min(16, ow - x)
+            let count = min(step, ow - x)
             put(a0, b0, out + x, count)
             if lanes > 1 { put(a1, b1, out + plane + x, count) }
             if lanes > 2 { put(a2, b2, out + 2 * plane + x, count) }
             if lanes > 3 { put(a3, b3, out + 3 * plane + x, count) }
-            x += 16
+            x += step
         }
     }
 
-    /// 64 pixels of output channel 0. source: the first input row of this output row, at pixel x.
+    /// 8 vectors of pixels of output channel 0. source: the first input row of this output row, at pixel x.
     @inline(__always)
-    func single64(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int, bias: Float) {
-        var acc = (SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias),
-                   SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias),
-                   SIMD8<Float>(repeating: bias), SIMD8<Float>(repeating: bias))
+    func single8Vectors(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int, bias: Float) {
+        let b = FloatVector(repeating: bias), l = vectorLanes
+        var acc = (b, b, b, b, b, b, b, b)
         var w = weights
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelH {
                 let row = source + (c * g.paddedHeight + ky * g.dilationH) * rowStride
                 for kx in 0..<g.kernelW {
                     let p = row + Int(tapOffsets[kx])
-                    let s = SIMD8(repeating: w[0])
-                    acc.0 = acc.0.addingProduct(s, load8(p)); acc.1 = acc.1.addingProduct(s, load8(p + 8))
-                    acc.2 = acc.2.addingProduct(s, load8(p + 16)); acc.3 = acc.3.addingProduct(s, load8(p + 24))
-                    acc.4 = acc.4.addingProduct(s, load8(p + 32)); acc.5 = acc.5.addingProduct(s, load8(p + 40))
-                    acc.6 = acc.6.addingProduct(s, load8(p + 48)); acc.7 = acc.7.addingProduct(s, load8(p + 56))
+                    let s = FloatVector(repeating: w[0])
+                    acc.0 = acc.0.addingProduct(s, loadVector(p)); acc.1 = acc.1.addingProduct(s, loadVector(p + l))
+                    acc.2 = acc.2.addingProduct(s, loadVector(p + 2 * l)); acc.3 = acc.3.addingProduct(s, loadVector(p + 3 * l))
+                    acc.4 = acc.4.addingProduct(s, loadVector(p + 4 * l)); acc.5 = acc.5.addingProduct(s, loadVector(p + 5 * l))
+                    acc.6 = acc.6.addingProduct(s, loadVector(p + 6 * l)); acc.7 = acc.7.addingProduct(s, loadVector(p + 7 * l))
                     w += 4
                 }
             }
         }
-        put(acc.0, acc.1, out, 16)
-        put(acc.2, acc.3, out + 16, 16)
-        put(acc.4, acc.5, out + 32, 16)
-        put(acc.6, acc.7, out + 48, 16)
+        put(acc.0, acc.1, out, 2 * l)
+        put(acc.2, acc.3, out + 2 * l, 2 * l)
+        put(acc.4, acc.5, out + 4 * l, 2 * l)
+        put(acc.6, acc.7, out + 6 * l, 2 * l)
     }
 
     @inline(__always)
-    func put(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        storeActivated16(lo, hi, activation, dst, count)
+    func put(_ lo: FloatVector, _ hi: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        storeActivatedPair(lo, hi, activation, dst, count)
     }
 }
 
-/// The activation, then 16 pixels stored (fewer at a row's or plane's end).
+/// The activation, then two vectors of pixels stored (fewer at a row's or plane's end).
 @inline(__always)
-func storeActivated16(_ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ activation: ActivationFunction,
-                      _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-    let (l, h) = (applyActivation(lo, activation), applyActivation(hi, activation))
-    if count == 16 {
-        UnsafeMutableRawPointer(dst).storeBytes(of: l, as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(dst + 8).storeBytes(of: h, as: SIMD8<Float>.self)
+func storeActivatedPair(_ lo: FloatVector, _ hi: FloatVector, _ activation: ActivationFunction,
+                        _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+    let (a, b, l) = (applyActivation(lo, activation), applyActivation(hi, activation), vectorLanes)
+    if count == 2 * l {
+        storeVector(a, dst)
+        storeVector(b, dst + l)
     } else {
-        for i in 0..<count { dst[i] = i < 8 ? l[i] : h[i - 8] }
+        for i in 0..<count { dst[i] = i < l ? a[i] : b[i - l] }
     }
-}
-
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }

@@ -5,14 +5,14 @@
 /// Per tile: V = Bt d B (input transform), M = sum over input channels of U * V (U = G g Gt, the
 /// weight transform, done once at load), Y = At M A (output transform) + bias, then the activation.
 /// The 36 products are 36 small matrix multiplies [out x in] x [in x tiles], run as a register-blocked
-/// kernel with 8 tiles per SIMD8 vector (4 output channels x 2 vectors = 8 accumulators), so the same
-/// code is right for AVX2 (one register per vector) and NEON (two).
+/// kernel with one tile per lane of a `FloatVector` (4 output channels x 2 vectors = 8 accumulators),
+/// so the same code is right for AVX2 and AVX-512 (one register per vector) and NEON (two).
 ///
-/// Work is split over (tile row, chunk of 16 tiles) items; each thread owns a slice of the scratch
+/// Work is split over (tile row, chunk of two vectors of tiles) items; each thread owns a slice of the scratch
 /// for its transformed inputs and products, and the split is static.
 
-/// Tiles per chunk: two SIMD8 vectors.
-let winogradChunk = 16
+/// Tiles per chunk: two vectors (16, or 32 with AVX-512).
+@inline(__always) var winogradChunk: Int { 2 * vectorLanes }
 
 /// The transformed weights: [36][outChannels][inChannels] (plus the bias), built once per layer.
 public final class WinogradF43Weights {
@@ -62,8 +62,9 @@ extension ConvGeometry {
     /// The zero-padded input copy covers every tile of every chunk, so no load needs a bounds check.
     var winogradInputHeight: Int { 4 * winogradTilesY + 2 }
     var winogradInputWidth: Int { 4 * winogradChunk * winogradChunksX + 2 }
-    /// Per thread: transformed inputs [36][in][16], products [36][4][16], and one tile's row transforms.
-    var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 36 * 8 }
+    /// Per thread: transformed inputs [36][in][chunk], products [36][4][chunk], and the row transforms
+    /// of one vector of tiles.
+    var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 36 * vectorLanes }
 
     /// Floats of scratch `conv2DWinogradF43` needs when run on `threads` threads.
     public func winogradF43ScratchCount(threads: Int) -> Int {
@@ -157,53 +158,63 @@ private struct WinogradJob {
         }
     }
 
-    /// V[xi][c][tile] = Bt d B for the chunk's 16 tiles of every input channel.
+    /// V[xi][c][tile] = Bt d B for the chunk's tiles of every input channel.
+    /// Vectors of the chunk that hold tiles: 1 when the row ends in its first half (a 64-wide layer
+    /// has 16 tiles, half a chunk of 16-lane vectors). The other half is neither transformed nor
+    /// stored; its lanes of the products are garbage that no output reads.
+    func liveHalves(chunk: Int) -> Int {
+        (g.outWidth + 3) / 4 - chunk * winogradChunk > vectorLanes ? 2 : 1
+    }
+
     func transformInput(tileRow ty: Int, chunk: Int, into v: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>) {
         let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
         let cin = g.inChannels
+        let l = vectorLanes, band = 6 * vectorLanes        // band: the six row transforms of one vector
+        let halves = liveHalves(chunk: chunk)
         for c in 0..<cin {
-            for half in 0..<2 {
-                let x0 = 4 * (chunk * winogradChunk + half * 8)
+            for half in 0..<halves {
+                let x0 = 4 * (chunk * winogradChunk + half * l)
                 // Along x first: six rows of the tile band, each gathered at stride 4 (one tile per lane).
                 for r in 0..<6 {
                     let row = source + (c * ph + 4 * ty + r) * pw + x0
                     let d0 = gather4(row), d1 = gather4(row + 1), d2 = gather4(row + 2)
                     let d3 = gather4(row + 3), d4 = gather4(row + 4), d5 = gather4(row + 5)
-                    bt(d0, d1, d2, d3, d4, d5, into: temp + r * 48, stride: 8)
+                    bt(d0, d1, d2, d3, d4, d5, into: temp + r * band, stride: l)
                 }
                 // Then along y, column by column.
                 for j in 0..<6 {
-                    let col = temp + j * 8
-                    bt(load8(col), load8(col + 48), load8(col + 96), load8(col + 144), load8(col + 192), load8(col + 240),
-                       into: v + (j * cin + c) * winogradChunk + half * 8, stride: 6 * cin * winogradChunk)
+                    let col = temp + j * l
+                    bt(loadVector(col), loadVector(col + band), loadVector(col + 2 * band), loadVector(col + 3 * band),
+                       loadVector(col + 4 * band), loadVector(col + 5 * band),
+                       into: v + (j * cin + c) * winogradChunk + half * l, stride: 6 * cin * winogradChunk)
                 }
             }
         }
     }
 
-    /// M[xi][0..<4][tile] = sum_c U[xi][o+k][c] * V[xi][c][tile]: 4 output channels x 16 tiles.
+    /// M[xi][0..<4][tile] = sum_c U[xi][o+k][c] * V[xi][c][tile]: 4 output channels x one chunk.
     func multiply4(v: UnsafeMutablePointer<Float>, firstOut o: Int, into m: UnsafeMutablePointer<Float>) {
         let (cin, cout) = (g.inChannels, g.outChannels)
         for xi in 0..<36 {
             let w0 = u + (xi * cout + o) * cin, w1 = w0 + cin, w2 = w1 + cin, w3 = w2 + cin
             var vp = UnsafePointer(v + xi * cin * winogradChunk)
-            var a0 = SIMD8<Float>(), b0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b1 = SIMD8<Float>()
-            var a2 = SIMD8<Float>(), b2 = SIMD8<Float>(), a3 = SIMD8<Float>(), b3 = SIMD8<Float>()
+            var a0 = FloatVector(), b0 = FloatVector(), a1 = FloatVector(), b1 = FloatVector()
+            var a2 = FloatVector(), b2 = FloatVector(), a3 = FloatVector(), b3 = FloatVector()
             for c in 0..<cin {
-                let lo = load8(vp), hi = load8(vp + 8)
-                let s0 = SIMD8(repeating: w0[c]), s1 = SIMD8(repeating: w1[c])
-                let s2 = SIMD8(repeating: w2[c]), s3 = SIMD8(repeating: w3[c])
+                let lo = loadVector(vp), hi = loadVector(vp + vectorLanes)
+                let s0 = FloatVector(repeating: w0[c]), s1 = FloatVector(repeating: w1[c])
+                let s2 = FloatVector(repeating: w2[c]), s3 = FloatVector(repeating: w3[c])
                 a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
                 a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
                 a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
                 a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
                 vp += winogradChunk
             }
-            let dst = m + xi * 4 * winogradChunk
-            store8(a0, dst); store8(b0, dst + 8)
-            store8(a1, dst + 16); store8(b1, dst + 24)
-            store8(a2, dst + 32); store8(b2, dst + 40)
-            store8(a3, dst + 48); store8(b3, dst + 56)
+            let (dst, l) = (m + xi * 4 * winogradChunk, vectorLanes)
+            storeVector(a0, dst); storeVector(b0, dst + l)
+            storeVector(a1, dst + 2 * l); storeVector(b1, dst + 3 * l)
+            storeVector(a2, dst + 4 * l); storeVector(b2, dst + 5 * l)
+            storeVector(a3, dst + 6 * l); storeVector(b3, dst + 7 * l)
         }
     }
 
@@ -214,52 +225,54 @@ private struct WinogradJob {
             for xi in 0..<36 {
                 let w = u + (xi * cout + o + k) * cin
                 var vp = UnsafePointer(v + xi * cin * winogradChunk)
-                var a = SIMD8<Float>(), b = SIMD8<Float>()
+                var a = FloatVector(), b = FloatVector()
                 for c in 0..<cin {
-                    let s = SIMD8(repeating: w[c])
-                    a = a.addingProduct(s, load8(vp)); b = b.addingProduct(s, load8(vp + 8))
+                    let s = FloatVector(repeating: w[c])
+                    a = a.addingProduct(s, loadVector(vp)); b = b.addingProduct(s, loadVector(vp + vectorLanes))
                     vp += winogradChunk
                 }
                 let dst = m + (xi * 4 + k) * winogradChunk
-                store8(a, dst); store8(b, dst + 8)
+                storeVector(a, dst); storeVector(b, dst + vectorLanes)
             }
         }
     }
 
     /// Y = At M A + bias, activation, stored into the output plane of channel `o` (clipped at its edges).
-    /// m: this channel's products, M[xi] at m + xi * 4 * 16.
+    /// m: this channel's products, M[xi] at m + xi * 4 * winogradChunk.
     func transformOutput(_ m: UnsafeMutablePointer<Float>, out o: Int, tileRow ty: Int, chunk: Int,
                          temp: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         let plane = output + o * oh * ow
-        let bias = SIMD8<Float>(repeating: self.bias[o])
-        for half in 0..<2 {
-            let mh = m + half * 8
-            func at(_ xi: Int) -> SIMD8<Float> { load8(mh + xi * 4 * winogradChunk) }
+        let bias = FloatVector(repeating: self.bias[o])
+        let l = vectorLanes
+        for half in 0..<liveHalves(chunk: chunk) {
+            let mh = m + half * l
+            func at(_ xi: Int) -> FloatVector { loadVector(mh + xi * 4 * winogradChunk) }
             // Along y first: sp[r * 6 + j] = At[r] . M[.][j].
             let sp = temp
             for j in 0..<6 {
                 let y = at4(at(j), at(6 + j), at(12 + j), at(18 + j), at(24 + j), at(30 + j))
-                store8(y.0, sp + j * 8); store8(y.1, sp + (6 + j) * 8)
-                store8(y.2, sp + (12 + j) * 8); store8(y.3, sp + (18 + j) * 8)
+                storeVector(y.0, sp + j * l); storeVector(y.1, sp + (6 + j) * l)
+                storeVector(y.2, sp + (12 + j) * l); storeVector(y.3, sp + (18 + j) * l)
             }
-            let firstTile = chunk * winogradChunk + half * 8
+            let firstTile = chunk * winogradChunk + half * l
             for r in 0..<4 {
                 let y = 4 * ty + r
                 if y >= oh { break }
-                let row = sp + 48 * r
-                let q = at4(load8(row), load8(row + 8), load8(row + 16), load8(row + 24), load8(row + 32), load8(row + 40))
+                let row = sp + 6 * l * r
+                let q = at4(loadVector(row), loadVector(row + l), loadVector(row + 2 * l), loadVector(row + 3 * l),
+                            loadVector(row + 4 * l), loadVector(row + 5 * l))
                 let cols = (applyActivation(q.0 + bias, activation), applyActivation(q.1 + bias, activation),
                             applyActivation(q.2 + bias, activation), applyActivation(q.3 + bias, activation))
                 let dst = plane + y * ow
                 let x0 = 4 * firstTile
-                if x0 + 32 <= ow {
-                    for lane in 0..<8 {
+                if x0 + 4 * l <= ow {
+                    for lane in 0..<l {
                         let p = dst + x0 + 4 * lane
                         p[0] = cols.0[lane]; p[1] = cols.1[lane]; p[2] = cols.2[lane]; p[3] = cols.3[lane]
                     }
                 } else {
-                    for lane in 0..<8 {
+                    for lane in 0..<l {
                         let x = x0 + 4 * lane
                         if x < ow { dst[x] = cols.0[lane] }
                         if x + 1 < ow { dst[x + 1] = cols.1[lane] }
@@ -274,42 +287,37 @@ private struct WinogradJob {
 
 /// Bt applied to six values (F(4,3), points 0, +-1, +-2); output i goes to out + i * stride.
 @inline(__always)
-private func bt(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
-                _ d4: SIMD8<Float>, _ d5: SIMD8<Float>, into out: UnsafeMutablePointer<Float>, stride: Int) {
-    let four = SIMD8<Float>(repeating: 4), five = SIMD8<Float>(repeating: 5), two = SIMD8<Float>(repeating: 2)
+private func bt(_ d0: FloatVector, _ d1: FloatVector, _ d2: FloatVector, _ d3: FloatVector,
+                _ d4: FloatVector, _ d5: FloatVector, into out: UnsafeMutablePointer<Float>, stride: Int) {
+    let four = FloatVector(repeating: 4), five = FloatVector(repeating: 5), two = FloatVector(repeating: 2)
     let a = d4 - four * d2          // shared by rows 1, 2
     let b = d3 - four * d1
     let c = d4 - d2                 // shared by rows 3, 4
     let e = two * (d3 - d1)
-    store8(four * d0 - five * d2 + d4, out)
-    store8(a + b, out + stride)
-    store8(a - b, out + 2 * stride)
-    store8(c + e, out + 3 * stride)
-    store8(c - e, out + 4 * stride)
-    store8(four * d1 - five * d3 + d5, out + 5 * stride)
+    storeVector(four * d0 - five * d2 + d4, out)
+    storeVector(a + b, out + stride)
+    storeVector(a - b, out + 2 * stride)
+    storeVector(c + e, out + 3 * stride)
+    storeVector(c - e, out + 4 * stride)
+    storeVector(four * d1 - five * d3 + d5, out + 5 * stride)
 }
 
 /// At applied to six values: four outputs.
 @inline(__always)
-private func at4(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>,
-                 _ m4: SIMD8<Float>, _ m5: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+private func at4(_ m0: FloatVector, _ m1: FloatVector, _ m2: FloatVector, _ m3: FloatVector,
+                 _ m4: FloatVector, _ m5: FloatVector) -> (FloatVector, FloatVector, FloatVector, FloatVector) {
     let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
-    let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
+    let two = FloatVector(repeating: 2), four = FloatVector(repeating: 4), eight = FloatVector(repeating: 8)
     return (m0 + p12 + p34, d12 + two * d34, p12 + four * p34, d12 + eight * d34 + m5)
 }
 
-/// Lanes p[0], p[4], ..., p[28]: one value of each of 8 consecutive tiles.
+/// Lanes p[0], p[4], p[8], ...: one value of each of a vector's consecutive tiles.
 @inline(__always)
-private func gather4(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    SIMD8(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28])
-}
-
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-@inline(__always) private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-@inline(__always) private func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+private func gather4(_ p: UnsafePointer<Float>) -> FloatVector {
+#if EDGEINSPECT_AVX512
+    FloatVector(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28],
+                p[32], p[36], p[40], p[44], p[48], p[52], p[56], p[60])
+#else
+    FloatVector(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28])
+#endif
 }

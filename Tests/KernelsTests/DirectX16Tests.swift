@@ -2,7 +2,7 @@ import Kernels
 import XCTest
 
 /// The row-vectorised direct kernel against the reference: odd sizes and channel counts around its
-/// 4-channel blocks and 16-pixel steps, strides 1-4 (polyphase rows), dilations, paddings, the
+/// 4-channel blocks and steps of two vectors (16 pixels, 32 with AVX-512), strides 1-4 (polyphase rows), dilations, paddings, the
 /// in-place path (unpadded 1x1 on rows of whole vectors), every activation, 1 and 3 threads.
 final class DirectX16Tests: XCTestCase {
     func testMatchesReferenceAcrossGeometries() {
@@ -25,7 +25,7 @@ final class DirectX16Tests: XCTestCase {
             (6, 8, 3, 1, 1, 0, 1, 6, 32),        // in place (unpadded kw 1, whole-vector rows)
             (6, 11, 1, 1, 2, 0, 1, 5, 33),
             (17, 2, 3, 3, 2, 1, 1, 33, 31),
-            (16, 1, 3, 3, 1, 1, 1, 5, 150),      // one output channel: 64-pixel steps, then 16
+            (16, 1, 3, 3, 1, 1, 1, 5, 150),      // one output channel: 8-vector steps (64 or 128 px), then 2
             (3, 1, 3, 3, 2, 1, 2, 9, 140),
         ]
         for (cin, cout, kh, kw, s, p, d, h, w) in cases {

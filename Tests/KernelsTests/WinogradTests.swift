@@ -54,6 +54,8 @@ final class WinogradTests: XCTestCase {
         var rng = SeededRandom(5)
         check(cin: 64, cout: 32, h: 64, w: 64, pad: 1, activation: .leakyRelu(0.1), threads: 2, rng: &rng)
         check(cin: 16, cout: 1, h: 37, w: 29, pad: 1, activation: .none, threads: 2, rng: &rng)
+        // Two chunks of tiles per row even with 16-lane vectors (32 tiles, 128 px a chunk), the second partial.
+        check(cin: 5, cout: 6, h: 9, w: 150, pad: 1, activation: .silu, threads: 3, rng: &rng)
     }
 
     func testEligibility() {
