@@ -236,8 +236,8 @@ def run_checks(engines: list[Engine], sizes, inputs, refs, std: float, work: Pat
 
 
 def measure_peaks(threads: list[int], repeats: int) -> tuple[dict, dict | None]:
-    """The machine's peak, and on an x86 machine wider than AVX2 also the AVX2 peak: the Swift
-    package builds for -target-cpu haswell unless EDGEINSPECT_TARGET_CPU says otherwise."""
+    """The machine's peak, and on an x86 machine wider than AVX2 also the AVX2 peak: what a
+    -target-cpu haswell build (EDGEINSPECT_TARGET_CPU=haswell, or a CPU without AVX-512) can reach."""
     from .bench_peak import measure_peak
     show = lambda p: ", ".join(f"{t} thread(s) {g:.1f}" for t, g in p["gflops"].items())  # noqa: E731
     peak = measure_peak(threads, repeats=repeats)

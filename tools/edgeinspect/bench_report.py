@@ -56,7 +56,7 @@ def markdown(report: dict) -> str:
         f"({report['peak']['lanes']}-lane vectors, {report['peak']['cflags']}).",
     ]
     if report.get("peak_avx2"):
-        lines.append(f"AVX2 peak (-march=haswell, the Swift package's default target CPU): "
+        lines.append(f"AVX2 peak (-march=haswell, the Swift package's target on x86 CPUs without AVX-512): "
                      f"{per_threads(report['peak_avx2']['gflops'])}.")
     lines += [
         f"Load average at start {report['machine']['loadavg_start'][0]:.2f}, "
