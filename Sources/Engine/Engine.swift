@@ -20,6 +20,9 @@ public final class Engine {
     let model: ModelFile
     let steps: [Step]
     private var plan: Plan?
+    /// Concat inputs written straight into the concat's buffer (Plan); off only to test that it
+    /// changes no bit.
+    var fuseConcats = true
     /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
     /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
     private var chosenKernels: [(height: Int, width: Int, kernels: [ConvKernel?])] = []
@@ -77,6 +80,11 @@ public final class Engine {
     /// Number of compiled steps (one per graph node): the length of a `layerNanoseconds` buffer.
     public var stepCount: Int { steps.count }
 
+    /// Steps whose concat copies nothing at this size (tests).
+    func fusedConcatSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
+        try plan(height: padded(height), width: padded(width)).concatFused.indices.filter { plan!.concatFused[$0] }
+    }
+
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
@@ -86,7 +94,8 @@ public final class Engine {
             throw EngineError("the model cannot run at \(width)x\(height): \(error.message)")
         }
         let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width,
-                        defaultKernel: kernels == .simd ? .direct : .reference, threads: threads)
+                        defaultKernel: kernels == .simd ? .direct : .reference, threads: threads,
+                        fuseConcats: fuseConcats)
         if let known = chosenKernels.first(where: { $0.height == height && $0.width == width }) {
             made.kernels = known.kernels
         } else if kernels == .simd {
@@ -195,6 +204,7 @@ public final class Engine {
                 referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }
         case .concat:
+            if plan.concatFused[value - 1] { break }    // its inputs were written into place
             var dst = out
             for v in step.inputs {
                 let n = plan.shapes[v].count

@@ -4,25 +4,40 @@ import ModelFile
 /// Buffers for one padded input size, planned once and reused for every frame of that size.
 /// A value's buffer is returned to the pool after its last reader, so live memory stays near the
 /// two or three largest activations instead of the sum of all of them.
+///
+/// Concatenations cost no copy: each input of a concat is planned as its slice of the concat's
+/// buffer (planar channels, so a slice is a run of whole planes), and its producer writes there.
+/// The concat's buffer is then taken when its first input is made and held until the last reader
+/// of it or of any slice; the concat step itself does nothing (`concatFused`).
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
     let bufferOfValue: [Int]             // value id -> index into buffers
+    let offsetOfValue: [Int]             // value id -> first float within its buffer (slices only)
+    let concatFused: [Bool]              // per step: a concat whose inputs already sit in its buffer
     let buffers: [AlignedBuffer]
     let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
     var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
 
-    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, defaultKernel: ConvKernel, threads: Int) {
+    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, defaultKernel: ConvKernel, threads: Int,
+         fuseConcats: Bool = true) {
         self.height = height
         self.width = width
         self.shapes = shapes
         var lastUse = [Int](repeating: -1, count: shapes.count)
         for (i, step) in steps.enumerated() { for v in step.inputs { lastUse[v] = i } }
         lastUse[output] = steps.count
+        let (sliceOf, fused) = fuseConcats ? Plan.concatSlices(steps: steps, output: output, shapes: shapes)
+                                           : ([(concat: Int, offset: Int)?](repeating: nil, count: shapes.count),
+                                              [Bool](repeating: false, count: steps.count))
+        for (v, slice) in sliceOf.enumerated() {
+            if let slice { lastUse[slice.concat] = max(lastUse[slice.concat], lastUse[v]) }
+        }
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
         var assignment = [Int](repeating: -1, count: shapes.count)
+        var offsets = [Int](repeating: 0, count: shapes.count)
         func allocate(_ count: Int) -> Int {
             // Best fit among free buffers, else grow the largest free one (least new memory), else a new one.
             if let best = free.filter({ sizes[$0] >= count }).min(by: { sizes[$0] < sizes[$1] }) {
@@ -41,7 +56,12 @@ final class Plan {
         var scratchCount = 0
         for (i, step) in steps.enumerated() {
             let value = i + 1
-            assignment[value] = allocate(shapes[value].count)
+            if let slice = sliceOf[value] {
+                if assignment[slice.concat] < 0 { assignment[slice.concat] = allocate(shapes[slice.concat].count) }
+                (assignment[value], offsets[value]) = (assignment[slice.concat], slice.offset)
+            } else if assignment[value] < 0 {
+                assignment[value] = allocate(shapes[value].count)
+            }
             if case .conv(let layer) = step.kind {
                 let s = shapes[step.inputs[0]]
                 let g = layer.geometry(inHeight: s.height, inWidth: s.width)
@@ -54,12 +74,15 @@ final class Plan {
                 scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale,
                                                                                      threads: threads))
             }
-            // Inputs whose last reader is this step can be reused from the next step on.
-            for (k, v) in step.inputs.enumerated() where lastUse[v] == i && !step.inputs[..<k].contains(v) {
+            // Buffers whose last reader is this step can be reused from the next step on (a slice's
+            // buffer is its concat's, released with the concat).
+            for v in 0...value where lastUse[v] == i && sliceOf[v] == nil && assignment[v] >= 0 {
                 free.append(assignment[v])
             }
         }
         bufferOfValue = assignment
+        offsetOfValue = offsets
+        concatFused = fused
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
         kernels = steps.map { step in
@@ -67,7 +90,32 @@ final class Plan {
         }
     }
 
-    func pointer(_ value: Int) -> UnsafeMutablePointer<Float> { buffers[bufferOfValue[value]].pointer }
+    func pointer(_ value: Int) -> UnsafeMutablePointer<Float> { buffers[bufferOfValue[value]].pointer + offsetOfValue[value] }
+
+    /// Which values become slices of a concat's buffer: value -> (concat value, float offset), and
+    /// per step whether it is such a concat. A concat qualifies when every input is made by a step
+    /// (not the graph input), appears once, is not the graph output, and is neither a slice of
+    /// another concat nor a fused concat itself (one level: a value lives in one buffer).
+    static func concatSlices(steps: [Step], output: Int, shapes: [Shape])
+        -> (sliceOf: [(concat: Int, offset: Int)?], fused: [Bool]) {
+        var sliceOf = [(concat: Int, offset: Int)?](repeating: nil, count: shapes.count)
+        var fused = [Bool](repeating: false, count: steps.count)
+        for (i, step) in steps.enumerated() {
+            guard case .concat = step.kind else { continue }
+            let inputs = step.inputs
+            let ok = inputs.enumerated().allSatisfy { k, v in
+                v != 0 && v != output && sliceOf[v] == nil && !fused[v - 1] && !inputs[..<k].contains(v)
+            }
+            guard ok else { continue }
+            var offset = 0
+            for v in inputs {
+                sliceOf[v] = (i + 1, offset)
+                offset += shapes[v].count
+            }
+            fused[i] = true
+        }
+        return (sliceOf, fused)
+    }
 
     /// Bytes held by activations and scratch.
     var activationBytes: Int { (buffers.reduce(0) { $0 + $1.count } + scratch.count) * 4 }
