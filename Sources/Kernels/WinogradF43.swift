@@ -1,3 +1,5 @@
+import CKernels
+
 /// Winograd F(4x4, 3x3) convolution for 3x3, stride-1, non-dilated layers (any padding): each 4x4
 /// block of outputs comes from a 6x6 input tile with 36 multiplies per channel pair instead of the
 /// direct method's 144, a 4x cut of the arithmetic that dominates these layers.
@@ -63,8 +65,8 @@ extension ConvGeometry {
     var winogradInputHeight: Int { 4 * winogradTilesY + 2 }
     var winogradInputWidth: Int { 4 * winogradChunk * winogradChunksX + 2 }
     /// Per thread: transformed inputs [36][in][chunk], products [36][4][chunk], and the row transforms
-    /// of one vector of tiles.
-    var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 36 * vectorLanes }
+    /// of one vector of tiles and one row's phases.
+    var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 42 * vectorLanes }
 
     /// Floats of scratch `conv2DWinogradF43` needs when run on `threads` threads.
     public func winogradF43ScratchCount(threads: Int) -> Int {
@@ -170,16 +172,18 @@ private struct WinogradJob {
         let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
         let cin = g.inChannels
         let l = vectorLanes, band = 6 * vectorLanes        // band: the six row transforms of one vector
+        let phases = temp + 6 * band                       // one row's six phases
         let halves = liveHalves(chunk: chunk)
         for c in 0..<cin {
             for half in 0..<halves {
                 let x0 = 4 * (chunk * winogradChunk + half * l)
-                // Along x first: six rows of the tile band, each gathered at stride 4 (one tile per lane).
+                // Along x first: six rows of the tile band, each split into its stride-4 phases (one
+                // tile per lane) by the C shuffles.
                 for r in 0..<6 {
-                    let row = source + (c * ph + 4 * ty + r) * pw + x0
-                    let d0 = gather4(row), d1 = gather4(row + 1), d2 = gather4(row + 2)
-                    let d3 = gather4(row + 3), d4 = gather4(row + 4), d5 = gather4(row + 5)
-                    bt(d0, d1, d2, d3, d4, d5, into: temp + r * band, stride: l)
+                    ei_stride4_phases6(source + (c * ph + 4 * ty + r) * pw + x0, phases, Int32(l))
+                    bt(loadVector(phases), loadVector(phases + l), loadVector(phases + 2 * l),
+                       loadVector(phases + 3 * l), loadVector(phases + 4 * l), loadVector(phases + 5 * l),
+                       into: temp + r * band, stride: l)
                 }
                 // Then along y, column by column.
                 for j in 0..<6 {
@@ -309,15 +313,4 @@ private func at4(_ m0: FloatVector, _ m1: FloatVector, _ m2: FloatVector, _ m3: 
     let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
     let two = FloatVector(repeating: 2), four = FloatVector(repeating: 4), eight = FloatVector(repeating: 8)
     return (m0 + p12 + p34, d12 + two * d34, p12 + four * p34, d12 + eight * d34 + m5)
-}
-
-/// Lanes p[0], p[4], p[8], ...: one value of each of a vector's consecutive tiles.
-@inline(__always)
-private func gather4(_ p: UnsafePointer<Float>) -> FloatVector {
-#if EDGEINSPECT_AVX512
-    FloatVector(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28],
-                p[32], p[36], p[40], p[44], p[48], p[52], p[56], p[60])
-#else
-    FloatVector(p[0], p[4], p[8], p[12], p[16], p[20], p[24], p[28])
-#endif
 }

@@ -31,9 +31,12 @@ final class ConcatFusionTests: XCTestCase {
     func testFusionChangesNoBit() throws {
         for builder in [ModelBuilder.allOps(), Self.awkwardGraph()] {
             let loaded = try LoadedModel(builder.bytes())
-            for kernels in [Engine.KernelSet.simd, .reference] {
-                let fused = Engine(model: loaded.model, kernels: kernels, threads: 2)
-                let copied = Engine(model: loaded.model, kernels: kernels, threads: 2)
+            // Forced kernels: two engines that each measured could pick different ones (other bits).
+            let setups: [(Engine.KernelSet, ConvKernelPolicy)] = [(.simd, .force(.directX16)), (.simd, .force(.winograd)),
+                                                                   (.reference, .measure)]
+            for (kernels, policy) in setups {
+                let fused = Engine(model: loaded.model, kernels: kernels, threads: 2, policy: policy)
+                let copied = Engine(model: loaded.model, kernels: kernels, threads: 2, policy: policy)
                 copied.fuseConcats = false
                 var rng = ModelBuilder()
                 for (h, w) in [(5, 7), (16, 16), (13, 30)] {

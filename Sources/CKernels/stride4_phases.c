@@ -1,0 +1,76 @@
+// See include/stride4_phases.h. One shuffle sequence per instruction set; every one stores the
+// same floats (only moves, no arithmetic).
+#include "stride4_phases.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// 16 tiles: phases 0-3 of the 64 floats at row, and phases 2-3 of those at row + 2 (= phases 4-5).
+// Each phase takes 8 lanes from each of two vector pairs (two-source permutes), then joins them.
+__attribute__((target("avx512f")))
+static void phases_x16(const float *row, float *out) {
+    for (int window = 0; window < 2; window++) {
+        const float *p = row + 2 * window;
+        __m512 a = _mm512_loadu_ps(p), b = _mm512_loadu_ps(p + 16);
+        __m512 c = _mm512_loadu_ps(p + 32), d = _mm512_loadu_ps(p + 48);
+        for (int j = 2 * window; j < 4; j++) {
+            __m512i index = _mm512_setr_epi32(j, j + 4, j + 8, j + 12, j + 16, j + 20, j + 24, j + 28,
+                                              0, 0, 0, 0, 0, 0, 0, 0);
+            __m512 low = _mm512_permutex2var_ps(a, index, b), high = _mm512_permutex2var_ps(c, index, d);
+            // Lanes 0-7 of each (128-bit blocks 0 and 1).
+            _mm512_storeu_ps(out + (j + 2 * window) * 16, _mm512_shuffle_f32x4(low, high, 0x44));
+        }
+    }
+}
+
+// 8 tiles: each 128-bit half of a, b, c, d is one tile's 4 floats; a 4x4 transpose per half
+// leaves phase j with tiles in the order 0 2 4 6 1 3 5 7, which one permute puts right.
+__attribute__((target("avx2")))
+static void phases_x8(const float *row, float *out) {
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int window = 0; window < 2; window++) {
+        const float *p = row + 2 * window;
+        __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+        __m256 c = _mm256_loadu_ps(p + 16), d = _mm256_loadu_ps(p + 24);
+        __m256 ab0 = _mm256_unpacklo_ps(a, b), ab1 = _mm256_unpackhi_ps(a, b);
+        __m256 cd0 = _mm256_unpacklo_ps(c, d), cd1 = _mm256_unpackhi_ps(c, d);
+        __m256 phase[4] = {
+            _mm256_shuffle_ps(ab0, cd0, 0x44), _mm256_shuffle_ps(ab0, cd0, 0xEE),
+            _mm256_shuffle_ps(ab1, cd1, 0x44), _mm256_shuffle_ps(ab1, cd1, 0xEE),
+        };
+        for (int j = 2 * window; j < 4; j++) {
+            _mm256_storeu_ps(out + (j + 2 * window) * 8, _mm256_permutevar8x32_ps(phase[j], order));
+        }
+    }
+}
+#elif defined(__ARM_NEON)
+#include <arm_neon.h>
+
+// vld4q_f32 is exactly this: 16 floats into 4 registers, de-interleaved by 4.
+static void phases_x8(const float *row, float *out) {
+    for (int window = 0; window < 2; window++) {
+        const float *p = row + 2 * window;
+        float32x4x4_t lo = vld4q_f32(p), hi = vld4q_f32(p + 16);
+        for (int j = 2 * window; j < 4; j++) {
+            vst1q_f32(out + (j + 2 * window) * 8, lo.val[j]);
+            vst1q_f32(out + (j + 2 * window) * 8 + 4, hi.val[j]);
+        }
+    }
+}
+#endif
+
+static void phases_scalar(const float *row, float *out, int lanes) {
+    for (int j = 0; j < 6; j++) {
+        for (int t = 0; t < lanes; t++) out[j * lanes + t] = row[4 * t + j];
+    }
+}
+
+void ei_stride4_phases6(const float *row, float *out, int lanes) {
+#if defined(__x86_64__)
+    if (lanes == 16) { phases_x16(row, out); return; }
+    if (lanes == 8) { phases_x8(row, out); return; }
+#elif defined(__ARM_NEON)
+    if (lanes == 8) { phases_x8(row, out); return; }
+#endif
+    phases_scalar(row, out, lanes);
+}
