@@ -175,9 +175,9 @@ def export(args) -> None:
     mf = build_modelfile(ckpt, dtype, args.name)
     if dtype == "i8" and not args.no_int8_compute:
         images = training_images(ckpt, args.calib_images)
-        nodes = add_activation_scales(mf, images, args.act_percentile)
-        print(f"int8 compute: {len(nodes)} convolutions, activation scales from {len(images)} training images "
-              f"(percentile {args.act_percentile:g})")
+        nodes = add_activation_scales(mf, images, args.act_percentile, args.act_method)
+        rule = "least squared error" if args.act_method == "mse" else f"percentile {args.act_percentile:g}"
+        print(f"int8 compute: {len(nodes)} convolutions, activation scales from {len(images)} training images ({rule})")
     if overridden or (dtype != "f32" and not args.keep_threshold):
         # Another scoring rule, or reduced-precision weights that score slightly differently:
         # recalibrate on the same held-out images so the threshold matches what this file computes.
@@ -210,7 +210,10 @@ def add_arguments(p) -> None:
     p.add_argument("--calib-images", type=int, default=DEFAULT_IMAGES,
                    help="i8: training images the activation scales are measured on")
     p.add_argument("--act-percentile", type=float, default=DEFAULT_PERCENTILE,
-                   help="i8: activation scale = this percentile of |x| / 127")
+                   help="i8: activation scale = this percentile of |x| / 127 (--act-method percentile)")
+    p.add_argument("--act-method", choices=["percentile", "mse"], default="percentile",
+                   help="i8: how activation scales are chosen: a fixed percentile of |x|, or the clip with "
+                        "the least mean squared int8 error on the calibration images")
     p.add_argument("--keep-threshold", action="store_true",
                    help="keep the f32 threshold instead of recalibrating f16/i8 exports")
     p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")

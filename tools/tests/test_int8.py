@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from edgeinspect.export import build_modelfile
 from edgeinspect.graph import int8_conv
 from edgeinspect.modelfile import ACT_SCALES_KEY, Meta, ModelFileError, parse, serialize
-from edgeinspect.quantize import add_activation_scales, int8_candidates
+from edgeinspect.quantize import add_activation_scales, int8_candidates, mse_clip
 from edgeinspect.score import Scorer
 
 
@@ -27,6 +27,32 @@ def test_first_and_last_convolutions_stay_float(checkpoint, rng):
     assert all(scales[i] > 0 for i in nodes) and all(scales[i] == 0 for i in range(len(scales)) if i not in nodes)
     back = parse(serialize(mf))
     assert sorted(back.int8_nodes()) == nodes
+
+
+def int8_mse(x, clip):
+    s = clip / 127
+    return float(np.mean((np.clip(np.rint(x / s), -127, 127) * s - x) ** 2))
+
+
+def test_mse_clip_trades_rounding_against_clipping(rng):
+    # Heavy tails (Student t, 2 degrees of freedom): the best clip gives up the far tail for finer
+    # steps, and beats both the largest value and a tight clip.
+    x = rng.standard_t(2, 200_000)
+    clip = mse_clip(x)
+    top = np.abs(x).max()
+    assert clip < 0.8 * top
+    assert int8_mse(x, clip) < int8_mse(x, top) and int8_mse(x, clip) < int8_mse(x, 0.05 * top)
+    # A uniform spread has no tail to give up: the clip stays near the maximum.
+    u = rng.uniform(-3, 3, 100_000)
+    assert mse_clip(u) > 0.95 * np.abs(u).max()
+    assert mse_clip(np.zeros(10)) == 0.0
+
+
+def test_mse_method_records_its_rule(checkpoint, rng):
+    mf = build_modelfile(checkpoint, "i8")
+    nodes = add_activation_scales(mf, images(rng), method="mse")
+    assert all(mf.meta(ACT_SCALES_KEY)[i] > 0 for i in nodes)
+    assert "least mean squared int8 error" in mf.meta("quant.method")
 
 
 def test_f32_files_get_no_int8_nodes(checkpoint, rng):
