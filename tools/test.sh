@@ -50,7 +50,9 @@ rm -f "$fuzz_log"
 
 step "field test: edge-inspect watch on Debian's kernel under qemu (vivid camera, gpio-sim lines)"
 # Downloads and builds (kernel, gpio-sim) are cached in .build-fieldtest/<kernel version>/.
-FIELDTEST_REQUIRE_DAEMON=1 tools/fieldtest/run.sh "$EDGE_INSPECT_BIN"
+# The Embedded host build (haswell: AVX2 + FMA), the board's flavour of the binary: qemu's TCG does
+# not emulate AVX-512, which the SwiftPM build above uses on an AVX-512 host (Package.swift).
+FIELDTEST_REQUIRE_DAEMON=1 tools/fieldtest/run.sh "$EDGE_INSPECT_EMBEDDED_BIN"
 
 step "python tools tests"
 (cd tools && .venv/bin/python -m pytest -q tests)
