@@ -82,7 +82,8 @@ public final class Engine {
 
     /// Steps whose concat copies nothing at this size (tests).
     func fusedConcatSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
-        try plan(height: padded(height), width: padded(width)).concatFused.indices.filter { plan!.concatFused[$0] }
+        let fused = try plan(height: padded(height), width: padded(width)).concatFused
+        return fused.indices.filter { fused[$0] }
     }
 
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {

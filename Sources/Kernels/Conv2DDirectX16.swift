@@ -1,7 +1,7 @@
-/// Direct convolution vectorised along the output row: two `FloatVector`s of output pixels (16, or 32
-/// with AVX-512) of 4 output channels at a time, 8 accumulators. Unlike the 8-output-channel kernel, whose lanes are
-/// channels and so must store each result lane by lane into 8 planes, this one loads and stores whole
-/// vectors of a plane: the better kernel where few multiply-adds fall on each output (1x1 layers)
+/// Direct convolution vectorised along the output row: two `FloatVector`s of output pixels (16, or
+/// 32 with AVX-512) of 4 output channels at a time, 8 accumulators. Unlike the 8-output-channel
+/// kernel, whose lanes are channels and so must store each result lane by lane into 8 planes, this
+/// one loads and stores whole vectors of a plane: the better kernel where few multiply-adds fall on each output (1x1 layers)
 /// and for strided layers.
 ///
 /// Strides work through a polyphase copy of the input: each padded row is stored as `stride`

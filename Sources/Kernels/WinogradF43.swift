@@ -10,8 +10,8 @@ import CKernels
 /// kernel with one tile per lane of a `FloatVector` (4 output channels x 2 vectors = 8 accumulators),
 /// so the same code is right for AVX2 and AVX-512 (one register per vector) and NEON (two).
 ///
-/// Work is split over (tile row, chunk of two vectors of tiles) items; each thread owns a slice of the scratch
-/// for its transformed inputs and products, and the split is static.
+/// Work is split over (tile row, chunk of two vectors of tiles) items; each thread owns a slice of
+/// the scratch for its transformed inputs and products, and the split is static.
 
 /// Tiles per chunk: two vectors (16, or 32 with AVX-512).
 @inline(__always) var winogradChunk: Int { 2 * vectorLanes }
@@ -160,7 +160,6 @@ private struct WinogradJob {
         }
     }
 
-    /// V[xi][c][tile] = Bt d B for the chunk's tiles of every input channel.
     /// Vectors of the chunk that hold tiles: 1 when the row ends in its first half (a 64-wide layer
     /// has 16 tiles, half a chunk of 16-lane vectors). The other half is neither transformed nor
     /// stored; its lanes of the products are garbage that no output reads.
@@ -168,6 +167,7 @@ private struct WinogradJob {
         (g.outWidth + 3) / 4 - chunk * winogradChunk > vectorLanes ? 2 : 1
     }
 
+    /// V[xi][c][tile] = Bt d B for the chunk's tiles of every input channel.
     func transformInput(tileRow ty: Int, chunk: Int, into v: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>) {
         let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
         let cin = g.inChannels
