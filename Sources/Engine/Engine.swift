@@ -23,6 +23,8 @@ public final class Engine {
     /// Concat inputs written straight into the concat's buffer (Plan); off only to test that it
     /// changes no bit.
     var fuseConcats = true
+    /// Gate convolutions that mix as they store (Plan); off only to test that it changes no bit.
+    var fuseGates = true
     /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
     /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
     private var chosenKernels: [(height: Int, width: Int, kernels: [ConvKernel?])] = []
@@ -86,6 +88,12 @@ public final class Engine {
         return fused.indices.filter { fused[$0] }
     }
 
+    /// Mix steps their gate convolution computes (tests).
+    func fusedMixSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
+        let fused = try plan(height: padded(height), width: padded(width)).mixFused
+        return fused.indices.filter { fused[$0] }
+    }
+
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
@@ -96,7 +104,7 @@ public final class Engine {
         }
         let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width,
                         defaultKernel: kernels == .simd ? .direct : .reference, threads: threads,
-                        fuseConcats: fuseConcats)
+                        fuseConcats: fuseConcats, fuseGates: fuseGates)
         if let known = chosenKernels.first(where: { $0.height == height && $0.width == width }) {
             made.kernels = known.kernels
         } else if kernels == .simd {
@@ -165,27 +173,40 @@ public final class Engine {
         switch step.kind {
         case .conv(let layer):
             let g = layer.geometry(inHeight: first.height, inWidth: first.width)
+            let gate = plan.gateMixInputs[value - 1].map {
+                GateMix(a: UnsafePointer(plan.pointer($0.a)), b: UnsafePointer(plan.pointer($0.b)))
+            }
+            // Kernels that do not mix as they store leave it to an in-place pass here. The int8
+            // epilogue does not: it stores 8 pixels of 16 channel planes at a time, and reading
+            // 32 more planes there made the int8 gate layers 30 % slower than a separate pass.
+            var mixAfter = gate
             if let int8 = layer.int8 {
                 int8.run(a, geometry: g, activation: layer.activation, output: out, pool: pool)
-                break
-            }
-            switch plan.kernels[value - 1] {
-            case .winograd:
-                conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
-                                  output: out, scratch: plan.scratch.pointer, pool: pool)
-            case .directX16:
-                conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
-                                output: out, scratch: plan.scratch.pointer, pool: pool)
-            case .direct, .int8, nil:
-                conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
-                                output: out, scratch: plan.scratch.pointer, pool: pool)
-            case .reference:
-                layer.plainWeights.withUnsafeBufferPointer { w in
-                    withOptionalPointer(layer.plainBias) { b in
-                        referenceConv2D(input: a, geometry: g, weights: w.baseAddress!, bias: b,
-                                        activation: layer.activation, output: out)
+            } else {
+                switch plan.kernels[value - 1] {
+                case .winograd:
+                    conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
+                                      output: out, scratch: plan.scratch.pointer, pool: pool)
+                case .directX16:
+                    let mixes = g.isPointwise
+                    conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
+                                    gate: mixes ? gate : nil, output: out, scratch: plan.scratch.pointer, pool: pool)
+                    if mixes { mixAfter = nil }
+                case .direct, .int8, nil:
+                    conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
+                                    output: out, scratch: plan.scratch.pointer, pool: pool)
+                case .reference:
+                    layer.plainWeights.withUnsafeBufferPointer { w in
+                        withOptionalPointer(layer.plainBias) { b in
+                            referenceConv2D(input: a, geometry: g, weights: w.baseAddress!, bias: b,
+                                            activation: layer.activation, output: out)
+                        }
                     }
                 }
+            }
+            if let m = mixAfter {   // in place: element i of the gate is read before it is overwritten
+                if kernels == .simd { mix(gate: out, m.a, m.b, into: out, count: shape.count) }
+                else { referenceMix(gate: out, m.a, m.b, into: out, count: shape.count) }
             }
         case .activation(let kind):
             out.update(from: a, count: shape.count)
@@ -217,6 +238,7 @@ public final class Engine {
             if kernels == .simd { add(a, b, into: out, count: shape.count) }
             else { referenceAdd(a, b, into: out, count: shape.count) }
         case .mix:
+            if plan.mixFused[value - 1] { break }       // its gate convolution stored the mix
             let x = UnsafePointer(plan.pointer(step.inputs[1])), y = UnsafePointer(plan.pointer(step.inputs[2]))
             if kernels == .simd { mix(gate: a, x, y, into: out, count: shape.count) }
             else { referenceMix(gate: a, x, y, into: out, count: shape.count) }

@@ -9,18 +9,24 @@ import ModelFile
 /// buffer (planar channels, so a slice is a run of whole planes), and its producer writes there.
 /// The concat's buffer is then taken when its first input is made and held until the last reader
 /// of it or of any slice; the concat step itself does nothing (`concatFused`).
+///
+/// Gated skips cost no pass of their own either: a gate convolution whose only reader is a mix is
+/// planned in the mix's storage and mixes as it stores (`gateMixInputs`, Kernels/GateMix.swift); the
+/// mix step then does nothing (`mixFused`).
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
     let bufferOfValue: [Int]             // value id -> index into buffers
     let offsetOfValue: [Int]             // value id -> first float within its buffer (slices only)
     let concatFused: [Bool]              // per step: a concat whose inputs already sit in its buffer
+    let gateMixInputs: [(a: Int, b: Int)?]   // per step: a gate conv that stores its mix (the mix's a, b)
+    let mixFused: [Bool]                 // per step: a mix its gate conv has already computed
     let buffers: [AlignedBuffer]
     let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
     var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
 
     init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, defaultKernel: ConvKernel, threads: Int,
-         fuseConcats: Bool = true) {
+         fuseConcats: Bool = true, fuseGates: Bool = true) {
         self.height = height
         self.width = width
         self.shapes = shapes
@@ -33,6 +39,8 @@ final class Plan {
         for (v, slice) in sliceOf.enumerated() {
             if let slice { lastUse[slice.concat] = max(lastUse[slice.concat], lastUse[v]) }
         }
+        let mixOfGate = fuseGates ? Plan.gateFusions(steps: steps, output: output)
+                                  : [Int?](repeating: nil, count: shapes.count)
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
@@ -52,15 +60,24 @@ final class Plan {
             sizes.append(count)
             return sizes.count - 1
         }
+        func place(_ v: Int) {           // storage for v, unless it has some already
+            guard assignment[v] < 0 else { return }
+            if let slice = sliceOf[v] {
+                if assignment[slice.concat] < 0 { assignment[slice.concat] = allocate(shapes[slice.concat].count) }
+                (assignment[v], offsets[v]) = (assignment[slice.concat], slice.offset)
+            } else {
+                assignment[v] = allocate(shapes[v].count)
+            }
+        }
         assignment[0] = allocate(shapes[0].count)
         var scratchCount = 0
         for (i, step) in steps.enumerated() {
             let value = i + 1
-            if let slice = sliceOf[value] {
-                if assignment[slice.concat] < 0 { assignment[slice.concat] = allocate(shapes[slice.concat].count) }
-                (assignment[value], offsets[value]) = (assignment[slice.concat], slice.offset)
-            } else if assignment[value] < 0 {
-                assignment[value] = allocate(shapes[value].count)
+            if let mix = mixOfGate[value] {
+                place(mix)
+                (assignment[value], offsets[value]) = (assignment[mix], offsets[mix])
+            } else {
+                place(value)
             }
             if case .conv(let layer) = step.kind {
                 let s = shapes[step.inputs[0]]
@@ -75,14 +92,18 @@ final class Plan {
                                                                                      threads: threads))
             }
             // Buffers whose last reader is this step can be reused from the next step on (a slice's
-            // buffer is its concat's, released with the concat).
-            for v in 0...value where lastUse[v] == i && sliceOf[v] == nil && assignment[v] >= 0 {
+            // buffer is its concat's, released with the concat; a fused gate's is its mix's).
+            for v in 0...value where lastUse[v] == i && sliceOf[v] == nil && mixOfGate[v] == nil && assignment[v] >= 0 {
                 free.append(assignment[v])
             }
         }
         bufferOfValue = assignment
         offsetOfValue = offsets
         concatFused = fused
+        gateMixInputs = steps.indices.map { i in
+            mixOfGate[i + 1].map { mix in (steps[mix - 1].inputs[1], steps[mix - 1].inputs[2]) }
+        }
+        mixFused = steps.indices.map { i in mixOfGate.contains(i + 1) }
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
         kernels = steps.map { step in
@@ -115,6 +136,23 @@ final class Plan {
             fused[i] = true
         }
         return (sliceOf, fused)
+    }
+
+    /// Which values are gates stored as their mix: gate value -> mix value. A mix qualifies when its
+    /// gate is made by a convolution, is read by nothing else, is neither the graph input nor its
+    /// output, and both mixed values are made before the gate (the kernel reads them as it stores).
+    static func gateFusions(steps: [Step], output: Int) -> [Int?] {
+        var readers = [Int](repeating: 0, count: steps.count + 1)
+        for step in steps { for v in step.inputs { readers[v] += 1 } }
+        var mixOfGate = [Int?](repeating: nil, count: steps.count + 1)
+        for (i, step) in steps.enumerated() {
+            guard case .mix = step.kind else { continue }
+            let (gate, a, b) = (step.inputs[0], step.inputs[1], step.inputs[2])
+            guard gate != 0, gate != output, readers[gate] == 1, a < gate, b < gate,
+                  case .conv = steps[gate - 1].kind else { continue }
+            mixOfGate[gate] = i + 1
+        }
+        return mixOfGate
     }
 
     /// Bytes held by activations and scratch.

@@ -42,14 +42,16 @@ extension ConvGeometry {
 }
 
 /// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth].
+/// gate: only for 1x1 layers (the gate convolutions), whose kernel mixes as it stores.
 public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
-                            activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                            activation: ActivationFunction, gate: GateMix? = nil, output: UnsafeMutablePointer<Float>,
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW) && g.directX16Eligible,
                  "packed weights do not match the convolution")
+    precondition(gate == nil || g.isPointwise, "only the 1x1 kernel mixes a gate as it stores")
     if g.isPointwise {
-        conv2DPointwiseX16(input: input, geometry: g, weights: weights, activation: activation, output: output,
-                           scratch: scratch, pool: pool)
+        conv2DPointwiseX16(input: input, geometry: g, weights: weights, activation: activation, gate: gate,
+                           output: output, scratch: scratch, pool: pool)
         return
     }
     let (sw, rw) = (g.strideW, g.x16RowLength)

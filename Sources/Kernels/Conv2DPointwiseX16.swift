@@ -19,11 +19,12 @@ extension ConvGeometry {
 }
 
 func conv2DPointwiseX16(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
-                        activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                        activation: ActivationFunction, gate: GateMix? = nil, output: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
     var job = PointwiseX16(pixels: g.inHeight * g.inWidth, inChannels: g.inChannels, outChannels: g.outChannels,
                            input: input, packed: scratch, weights: UnsafePointer(weights.packed.pointer),
-                           bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output)
+                           bias: UnsafePointer(weights.bias.pointer), activation: activation, gate: gate,
+                           output: output)
     let blocks = (job.pixels + 2 * vectorLanes - 1) / (2 * vectorLanes)
     if let pool, pool.size > 1 {
         pool.parallelFor(blocks, context: &job) { context, first, end in
@@ -41,6 +42,7 @@ private struct PointwiseX16 {
     let packed: UnsafeMutablePointer<Float>         // [pixel block][in][2 * vectorLanes]
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>   // [out/4][in][4], [out/4 * 4]
     let activation: ActivationFunction
+    let gate: GateMix?
     let output: UnsafeMutablePointer<Float>         // [out][pixels]
 
     func block(_ index: Int) {
@@ -85,6 +87,6 @@ private struct PointwiseX16 {
 
     @inline(__always)
     func storePair(_ lo: FloatVector, _ hi: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        storeActivatedPair(lo, hi, activation, dst, count)
+        storeActivatedPair(lo, hi, activation, dst, count, gate: gate, output: output)
     }
 }

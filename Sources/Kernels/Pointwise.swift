@@ -17,15 +17,13 @@ public func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: 
     while i < count { out[i] = a[i] + b[i]; i += 1 }
 }
 
-/// gate * a + (1 - gate) * b, computed in that order so it rounds like the PyTorch graph.
+/// gate * a + (1 - gate) * b (`mixed`, GateMix.swift).
 public func mix(gate: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                 into out: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
-    let one = FloatVector(repeating: 1)
     while i + vectorLanes <= count {
-        let g = loadVector(gate + i)
-        storeVector(g * loadVector(a + i) + (one - g) * loadVector(b + i), out + i)
+        storeVector(mixed(loadVector(gate + i), loadVector(a + i), loadVector(b + i)), out + i)
         i += vectorLanes
     }
-    while i < count { out[i] = gate[i] * a[i] + (1 - gate[i]) * b[i]; i += 1 }
+    while i < count { out[i] = mixed(gate[i], a[i], b[i]); i += 1 }
 }
