@@ -35,10 +35,12 @@ def _soften(hard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(ndimage.gaussian_filter(hard.astype(np.float32), sigma), 0, 1)
 
 
-def ellipse_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+def ellipse_mask(rng: np.random.Generator, h: int, w: int, radius: tuple[float, float] | None = None) -> np.ndarray:
+    """A wobbly ellipse; radius: (low, high) fractions of the shorter side (default: 3 px to 1/5)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-    ry, rx = rng.uniform(3, max(4, min(h, w) / 5), 2)
+    lo, hi = (3, max(4, min(h, w) / 5)) if radius is None else (radius[0] * min(h, w), radius[1] * min(h, w))
+    ry, rx = rng.uniform(lo, hi, 2)
     ang = rng.uniform(0, np.pi)
     dy, dx = yy - cy, xx - cx
     a = math.cos(ang) * dx + math.sin(ang) * dy
@@ -107,6 +109,31 @@ def line_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 SHAPES = {"ellipse": ellipse_mask, "perlin": perlin_mask, "elastic": elastic_mask, "line": line_mask}
 SHAPE_P = {"ellipse": 0.25, "perlin": 0.25, "elastic": 0.2, "line": 0.3}
 
+
+def band_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A band along one side of the crop, 10-45 % deep, with a wavy inner boundary: the shape of
+    an unevenly ground strip along a part's edge."""
+    side = int(rng.integers(4))
+    across, along = (h, w) if side < 2 else (w, h)
+    cells = int(rng.integers(2, 7))
+    knots = rng.uniform(-1, 1, cells + 1) * rng.uniform(0.02, 0.1) * across
+    wave = ndimage.gaussian_filter1d(np.interp(np.arange(along), np.linspace(0, along - 1, cells + 1), knots),
+                                     along / (3 * cells), mode="nearest")
+    depth = rng.uniform(0.1, 0.45) * across + wave                       # per position along the side
+    dist = np.arange(across, dtype=np.float32)[:, None]                  # distance from that side
+    hard = dist < depth[None, :]
+    hard = hard if side % 2 == 0 else hard[::-1]
+    return _soften(hard if side < 2 else hard.T, rng)
+
+
+def large_blob_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A wobbly ellipse 15-35 % of the crop across: a region too large to judge by its texture
+    alone (a fray's darker patch)."""
+    return ellipse_mask(rng, h, w, radius=(0.15, 0.35))
+
+
+LARGE_SHAPES = {"band": band_mask, "blob": large_blob_mask}
+
 # ---------------------------------------------------------------- fills (what goes inside)
 
 
@@ -166,15 +193,20 @@ def fill(rng: np.random.Generator, img: np.ndarray, other: np.ndarray) -> np.nda
 
 
 def corrupt(rng: np.random.Generator, clean: np.ndarray,
-            other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            other: np.ndarray, large: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """(corrupted, mask): 1-4 shapes filled with foreign content, then light Gaussian noise over
-    the whole image. The mask (max of the shapes) lets the loss weight the repaired regions."""
+    the whole image. The mask (max of the shapes) lets the loss weight the repaired regions.
+    large: probability that a region is a large one (LARGE_SHAPES); at 0 no extra random numbers
+    are drawn, so earlier runs reproduce."""
     h, w = clean.shape
     img = clean.copy()
     mask = np.zeros_like(clean)
     names = list(SHAPES)
     for _ in range(int(rng.integers(1, 5))):
-        m = SHAPES[rng.choice(names, p=[SHAPE_P[n] for n in names])](rng, h, w)
+        if large > 0 and rng.uniform() < large:
+            m = LARGE_SHAPES[rng.choice(list(LARGE_SHAPES))](rng, h, w)
+        else:
+            m = SHAPES[rng.choice(names, p=[SHAPE_P[n] for n in names])](rng, h, w)
         img = img * (1 - m) + fill(rng, img, other) * m
         mask = np.maximum(mask, m)
     img = img + rng.normal(0, rng.uniform(0, 0.015), img.shape).astype(np.float32)

@@ -77,7 +77,7 @@ def random_crop(rng: np.random.Generator, img: np.ndarray, size: int, flips: boo
 
 def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, crop: int,
                flips: bool = True, border: float = 0.0,
-               corrupted: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               corrupted: bool = True, large: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(input, clean target, corruption mask) as [B, 1, crop, crop] float32 arrays. With
     corrupted=False the input is the clean crop itself: the plain autoencoder of the ablation."""
     clean = np.empty((batch, 1, crop, crop), np.float32)
@@ -88,7 +88,7 @@ def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, cro
         clean[i, 0] = a
         if corrupted:
             # The foreign patch comes from a whole image, so rotation and zoom have room.
-            dirty[i, 0], mask[i, 0] = corrupt(rng, a, pool[int(rng.integers(len(pool)))])
+            dirty[i, 0], mask[i, 0] = corrupt(rng, a, pool[int(rng.integers(len(pool)))], large)
         else:
             dirty[i, 0] = a
     return dirty, clean, mask

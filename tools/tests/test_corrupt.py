@@ -56,3 +56,23 @@ def test_border_crops_touch_an_edge():
         crop = D.random_crop(rng, img, 32, flips=False, border=1.0)
         y, x = divmod(int(crop[0, 0]), 120)
         assert y in (0, 68) and x in (0, 88)
+
+
+def test_large_regions():
+    for seed in range(20):
+        band = C.band_mask(np.random.default_rng([8, seed]), 96, 80)
+        hard = band > 0.5
+        edges = [hard[0].all(), hard[-1].all(), hard[:, 0].all(), hard[:, -1].all()]
+        assert sum(edges) == 1, f"seed {seed}: a band lies along exactly one side"
+        assert 0.05 < hard.mean() < 0.6, f"seed {seed}: {hard.mean():.2f} of the crop"
+        blob = C.large_blob_mask(np.random.default_rng([9, seed]), 96, 80) > 0.5
+        assert blob.mean() > 0.02, f"seed {seed}: larger than the ordinary shapes"
+    clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
+    other = synth.good_image("train", 1).astype(np.float32)
+    # large=0 draws no extra random numbers: the corruption of earlier runs is unchanged.
+    a = C.corrupt(np.random.default_rng(5), clean, other)
+    b = C.corrupt(np.random.default_rng(5), clean, other, large=0.0)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    covered = [(C.corrupt(np.random.default_rng(s), clean, other, large=1.0)[1] > 0.5).mean() for s in range(10)]
+    plain = [(C.corrupt(np.random.default_rng(s), clean, other)[1] > 0.5).mean() for s in range(10)]
+    assert np.mean(covered) > 2 * np.mean(plain)
