@@ -103,7 +103,9 @@ final class Plan {
         gateMixInputs = steps.indices.map { i in
             mixOfGate[i + 1].map { mix in (steps[mix - 1].inputs[1], steps[mix - 1].inputs[2]) }
         }
-        mixFused = steps.indices.map { i in mixOfGate.contains(i + 1) }
+        var mixSteps = [Bool](repeating: false, count: steps.count)
+        for case let mix? in mixOfGate { mixSteps[mix - 1] = true }
+        mixFused = mixSteps
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
         kernels = steps.map { step in
