@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile", "Kernels"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "AllocationCounter"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "Engine", "ModelFile", "Imaging", "Scoring", "AllocationCounter"]),
         // Test support: counts heap allocations by interposing malloc & co. (AllocationTests).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "FieldTests", dependencies: ["Pipeline", "Alerts", "Camera", "CDaemon", "CGPIO", "Imaging"]),

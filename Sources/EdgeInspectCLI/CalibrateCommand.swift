@@ -13,7 +13,9 @@ enum CalibrateCommand {
         Scores the good images and writes OUT, a copy of MODEL whose threshold is
             margin x quantile Q of the good scores    (Q 0.99, margin 1.1 unless given)
         with the score rescaled so that this threshold reads 1.0: a score of 0.5 is half-way to a
-        reject on every calibrated model. Prints the expected false-reject rate, estimated by
+        reject on every calibrated model. A model whose map has its own smoothing (score.map_sigma)
+        also gets score.map_threshold by the same rule on the maps' maxima: heatmaps colour up to
+        twice it. Prints the expected false-reject rate, estimated by
         5-fold cross-validation over the good images.
 
         Use good parts the model was NOT trained on, from the same camera and lighting as the line:
@@ -57,24 +59,28 @@ enum CalibrateCommand {
         }
         // Scores in the file's current units; every image must be usable, or the threshold is
         // silently set from fewer parts than the user thinks.
-        var scores: [Float] = []
+        let m = inspector.model.metadata
+        var scores: [Float] = [], mapPeaks: [Float] = []
         for path in args.positionals {
             do {
-                scores.append(try inspector.inspect(Inspector.loadImage(path: path)).score)
+                let result = try inspector.inspect(Inspector.loadImage(path: path))
+                scores.append(result.score)
+                mapPeaks.append(result.map.withUnsafeBufferPointer {
+                    reduce($0.baseAddress!, height: result.mapHeight, width: result.mapWidth, border: m.scoreBorder, .max)
+                })
             } catch {
                 Console.err("edge-inspect: \(error.message)")
                 return ExitCode.error
             }
         }
 
-        let m = inspector.model.metadata
         let threshold = rule.threshold(goodScores: scores)
         guard threshold > 0, threshold.isFinite else {
             Console.err("edge-inspect: the good images score \(threshold); cannot set a threshold from them")
             return ExitCode.error
         }
         let newScale = m.scoreScale * threshold    // new score = old score / threshold
-        let updates: [(key: String, value: MetaValue)] = [
+        var updates: [(key: String, value: MetaValue)] = [
             ("score.scale", .f32(newScale)),
             ("score.threshold", .f32(1)),
             ("calib.method", .string("edge-inspect calibrate: threshold = \(Format.general(Double(rule.margin), 4)) x quantile \(Format.general(Double(rule.quantile), 4)) (linear) of \(scores.count) good scores; score rescaled so the threshold is 1")),
@@ -82,6 +88,14 @@ enum CalibrateCommand {
             ("calib.quantile", .f32(rule.quantile)),
             ("calib.margin", .f32(rule.margin)),
         ]
+        let mapThreshold = rule.threshold(goodScores: mapPeaks)
+        if m.mapSigma != m.scoreSigma {
+            guard mapThreshold > 0, mapThreshold.isFinite else {
+                Console.err("edge-inspect: the good images' maps peak at \(mapThreshold); cannot set score.map_threshold")
+                return ExitCode.error
+            }
+            updates.append(("score.map_threshold", .f32(mapThreshold)))
+        }
         let bytes: [UInt8]
         do { bytes = try inspector.model.serialized(updating: updates) } catch {
             Console.err("edge-inspect: cannot calibrate: \(error.message)")
@@ -96,6 +110,9 @@ enum CalibrateCommand {
         let estimated = rule.estimatedFalseRejectRate(goodScores: scores)
         Console.out("calibrated \(outPath) from \(scores.count) good images")
         Console.out("  threshold   \(Format.general(Double(rule.margin), 4)) x quantile \(Format.general(Double(rule.quantile), 4)) = \(Format.general(Double(threshold), 6)) in \(modelPath)'s units; now 1.0 (score.scale \(Format.general(Double(newScale), 6)))")
+        if m.mapSigma != m.scoreSigma {
+            Console.out("  map         \(Format.general(Double(rule.margin), 4)) x quantile of the good maps' peaks = \(Format.general(Double(mapThreshold), 6)) (score.map_threshold; heatmaps colour up to twice it)")
+        }
         Console.out("  good scores min \(Format.fixed(Double(normalised.first!), 3)) median \(Format.fixed(Double(normalised[normalised.count / 2]), 3)) max \(Format.fixed(Double(normalised.last!), 3)) (in the new units)")
         Console.out("  false rejects on these images \(Format.fixed(100 * Double(Calibration.rejectedFraction(normalised, threshold: 1)), 1)) %; expected on new good parts \(Format.fixed(100 * Double(estimated), 1)) % (5-fold cross-validation)")
         if scores.count < 20 {

@@ -114,7 +114,6 @@ enum ScoreCommand {
         var line = Line(image: path, score: result.score, threshold: result.threshold, anomalous: result.anomalous,
                         ms: Double(result.nanoseconds) / 1e6, width: image.width, height: image.height)
         let base = Path.join(outDir ?? Path.directory(path), Path.stem(path))
-        let rawThreshold = result.threshold * inspector.model.metadata.scoreScale
         do throws(ImageError) {
             if heatmap {
                 let file = base + ".heatmap.png"
@@ -122,7 +121,7 @@ enum ScoreCommand {
                 // and heatmaps of different images compare at a glance.
                 let picture = result.map.withUnsafeBufferPointer {
                     Heatmap.render(map: $0, mapWidth: result.mapWidth, mapHeight: result.mapHeight,
-                                   over: image, maxValue: 2 * rawThreshold, alpha: 0.5)
+                                   over: image, maxValue: 2 * result.mapThreshold, alpha: 0.5)
                 }
                 try ImageIO.savePNG(picture, path: file)
                 line.heatmap = file

@@ -32,17 +32,19 @@ final class FrameBuffers {
     let normalised: AlignedBuffer        // channels x plane, the engine's input
     let reconstruction: AlignedBuffer    // channels x plane, the engine's output
     let error: AlignedBuffer             // plane, raw error map
-    let map: AlignedBuffer               // plane, smoothed map
-    let temp: AlignedBuffer              // plane, the blur's horizontal pass
+    let map: AlignedBuffer               // plane, the anomaly map (smoothed with score.map_sigma)
+    let scored: AlignedBuffer?           // plane, smoothed with score.sigma when that differs; else `map`
+    let temp: AlignedBuffer              // the blurs' scratch (GaussianBlur.scratchCount)
 
-    init(channels: Int, height: Int, width: Int) {
+    init(channels: Int, height: Int, width: Int, separateScoreMap: Bool, blurScratch: Int) {
         (self.channels, self.height, self.width) = (channels, height, width)
         let plane = height * width
         normalised = AlignedBuffer(count: channels * plane)
         reconstruction = AlignedBuffer(count: channels * plane)
         error = AlignedBuffer(count: plane)
         map = AlignedBuffer(count: plane)
-        temp = AlignedBuffer(count: plane)
+        scored = separateScoreMap ? AlignedBuffer(count: plane) : nil
+        temp = AlignedBuffer(count: blurScratch)
     }
 
     func fits(channels: Int, height: Int, width: Int) -> Bool {

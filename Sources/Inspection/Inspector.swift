@@ -8,10 +8,11 @@ import Scoring
 /// The outcome for one image. The map is at the model's input resolution (after any resize).
 /// The three arrays are views of the Inspector's reused buffers: valid until its next `inspect`.
 public struct Inspection {
-    public var score: Float              // reduced smoothed map / score.scale
+    public var score: Float              // the error smoothed with score.sigma, reduced, / score.scale
     public var threshold: Float
     public var anomalous: Bool { score > threshold }
-    public var map: FrameArray           // smoothed error map, mapHeight x mapWidth, pixel units
+    public var mapThreshold: Float       // the threshold in map units (scaled with an overridden threshold)
+    public var map: FrameArray           // the anomaly map (error smoothed with score.map_sigma), pixel units
     public var error: FrameArray         // the raw error map before smoothing
     public var reconstruction: FrameArray // graph output, normalised units, channels x mapHeight x mapWidth
     public var mapWidth: Int, mapHeight: Int
@@ -28,7 +29,8 @@ public final class Inspector {
     public var threshold: Float
     private let file: MappedFile          // keeps `model.bytes` valid
     public let engine: Engine            // for `bench`: inference alone, per-layer times
-    private let blur: GaussianBlur
+    private let blur: GaussianBlur        // the score's smoothing (score.sigma)
+    private let mapBlur: GaussianBlur?    // the map's, when the file gives it another sigma
     private let reduction: ScoreReduction
     private var frame: FrameBuffers?
 
@@ -46,6 +48,7 @@ public final class Inspector {
         if let policy { chosen = policy } else { chosen = try Inspector.environmentPolicy() }
         engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen, int8: int8)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
+        mapBlur = model.metadata.mapSigma == model.metadata.scoreSigma ? nil : GaussianBlur(sigma: model.metadata.mapSigma)
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 
@@ -99,7 +102,8 @@ public final class Inspector {
         }
         let buffers: FrameBuffers
         if let frame, frame.fits(channels: c, height: h, width: w) { buffers = frame } else {
-            buffers = FrameBuffers(channels: c, height: h, width: w)
+            let scratch = max(blur.scratchCount(height: h, width: w), mapBlur?.scratchCount(height: h, width: w) ?? 0)
+            buffers = FrameBuffers(channels: c, height: h, width: w, separateScoreMap: mapBlur != nil, blurScratch: scratch)
             frame = buffers
         }
         let plane = h * w
@@ -119,9 +123,12 @@ public final class Inspector {
             reconstructionError(pixels: p.baseAddress!, reconstruction: buffers.reconstruction.pointer, channels: c,
                                 count: plane, mean: m.mean, std: m.std, into: buffers.error.pointer)
         }
-        blur.apply(buffers.error.pointer, height: h, width: w, into: buffers.map.pointer, temp: buffers.temp.pointer)
-        let score = reduce(buffers.map.pointer, height: h, width: w, border: m.scoreBorder, reduction) / m.scoreScale
-        return Inspection(score: score, threshold: threshold, map: FrameArray(buffers.map, count: plane),
+        let scored = buffers.scored ?? buffers.map
+        blur.apply(buffers.error.pointer, height: h, width: w, into: scored.pointer, temp: buffers.temp.pointer)
+        let score = reduce(scored.pointer, height: h, width: w, border: m.scoreBorder, reduction) / m.scoreScale
+        mapBlur?.apply(buffers.error.pointer, height: h, width: w, into: buffers.map.pointer, temp: buffers.temp.pointer)
+        return Inspection(score: score, threshold: threshold, mapThreshold: m.mapThreshold * (threshold / m.threshold),
+                          map: FrameArray(buffers.map, count: plane),
                           error: FrameArray(buffers.error, count: plane),
                           reconstruction: FrameArray(buffers.reconstruction, count: c * plane),
                           mapWidth: w, mapHeight: h,

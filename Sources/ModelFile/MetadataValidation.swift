@@ -23,6 +23,7 @@ extension Metadata {
         ("model.producer", "string"), ("train.dataset", "string"), ("train.command", "string"),
         ("train.licence", "string"), ("calib.method", "string"), ("calib.images", "u32"), ("calib.quantile", "f32"),
         ("quant.act_scales", "f32 array"), ("quant.method", "string"), ("score.border", "u32"),
+        ("score.map_sigma", "f32"), ("score.map_threshold", "f32"),
     ]
     /// Largest `score.border`: wider than any image a model scores, so no real file needs more.
     public static let maxScoreBorder: UInt32 = 4096
@@ -101,6 +102,11 @@ extension Metadata {
         guard let reduce = ScoreReduce(rawValue: reduceName) else {
             throw ModelFileError(.badMetadata, "score.reduce is '\(reduceName)'; it must be 'max' or 'mean'")
         }
+        var mapSigma = sigma
+        if case .f32(let value) = find("score.map_sigma") { mapSigma = value }
+        guard mapSigma >= 0 && mapSigma <= 64 else {
+            throw ModelFileError(.badMetadata, "score.map_sigma is \(mapSigma); it must be 0...64")
+        }
         var border: UInt32 = 0
         if case .u32(let value) = find("score.border") { border = value }
         guard border <= Metadata.maxScoreBorder else {
@@ -108,6 +114,11 @@ extension Metadata {
         }
         guard scale > 0 else { throw ModelFileError(.badMetadata, "score.scale is \(scale); it must be > 0") }
         guard threshold > 0 else { throw ModelFileError(.badMetadata, "score.threshold is \(threshold); it must be > 0") }
+        var mapThreshold = threshold * scale
+        if case .f32(let value) = find("score.map_threshold") { mapThreshold = value }
+        guard mapThreshold > 0 else {
+            throw ModelFileError(.badMetadata, "score.map_threshold is \(mapThreshold); it must be > 0")
+        }
 
         self.name = name
         self.inputChannels = Int(channels)
@@ -118,10 +129,12 @@ extension Metadata {
         self.resizeHeight = Int(resize[0])
         self.resizeWidth = Int(resize[1])
         self.scoreSigma = sigma
+        self.mapSigma = mapSigma
         self.scoreBorder = Int(border)
         self.scoreReduce = reduce
         self.scoreScale = scale
         self.threshold = threshold
+        self.mapThreshold = mapThreshold
         self.entries = entries
     }
 

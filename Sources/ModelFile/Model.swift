@@ -114,6 +114,13 @@ public struct Metadata: Equatable, Sendable {
     public var resizeHeight: Int     // 0 = native size
     public var resizeWidth: Int
     public var scoreSigma: Float
+    /// Smoothing of the anomaly map that is shown and written (heatmaps, raw maps); the score does not
+    /// read it. Optional key `score.map_sigma`, absent = `scoreSigma`.
+    public var mapSigma: Float
+    /// The map's counterpart of the threshold, in map (pixel) units: what good parts' maps reach.
+    /// Heatmaps colour up to twice it. Optional key `score.map_threshold`, absent = threshold x scale,
+    /// which is exact when the map is the score's own.
+    public var mapThreshold: Float
     /// Pixels at each edge of the smoothed map that the image score ignores (optional key, 0 = none).
     public var scoreBorder: Int
     public var scoreReduce: ScoreReduce

@@ -176,7 +176,7 @@ public final class WatchLoop {
                 let request = SaveRequest(name: name, width: g.width, height: g.height, channels: g.channels,
                                           frame: frameBytes, context: context.reversed(), map: Array(result.map),
                                           mapWidth: result.mapWidth, mapHeight: result.mapHeight,
-                                          heatmapMax: 2 * result.threshold * inspector.model.metadata.scoreScale)
+                                          heatmapMax: 2 * result.mapThreshold)
                 let queued = saver.submit(request)
                 event = event.with("images", queued ? name : "dropped: the disk is still busy with earlier alerts")
                 if !queued { metrics.saveDropped += 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Inspection
 import XCTest
 
 /// Runs the built `edge-inspect` (SwiftPM builds it beside the test bundle) as a user would:
@@ -210,6 +211,38 @@ final class CalibrateCommandTests: XCTestCase {
             XCTAssertEqual(after[name]!, old / threshold, accuracy: 1e-4 * max(1, old / threshold), name)
         }
         XCTAssertGreaterThan(after["defect-spot.png"]!, 1)
+    }
+
+    /// A map with its own sigma gets its own threshold by the same rule, on the maps' peaks, and the
+    /// heatmap of `score` colours up to twice it; the file's score keys are set as without it.
+    func testCalibrationSetsTheMapThresholdOfAMapWithItsOwnSigma() throws {
+        let dir = try temporaryDirectory()
+        let plain = try Inspector(modelPath: CLI.model, threads: 1)
+        let wide = dir.appendingPathComponent("wide.eim").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: wide, contents: Data(
+            try plain.model.serialized(updating: [("score.map_sigma", .f32(10))]))))
+        let out = dir.appendingPathComponent("calibrated.eim").path
+        let r = try CLI.run(["calibrate", "--model", wide, "--out", out, "--quantile", "0.5", "--margin", "2"]
+                            + goodImages() + goodImages())   // the median of the doubled list is the median
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("score.map_threshold"), r.out)
+
+        let inspector = try Inspector(modelPath: wide, threads: 1)
+        let peaks = try goodImages().map { path -> Float in
+            let result = try inspector.inspect(Inspector.loadImage(path: path))
+            return Array(result.map).max()!   // the synthetic model has no score.border
+        }.sorted()
+        let calibrated = try Inspector(modelPath: out, threads: 1).model.metadata
+        XCTAssertEqual(calibrated.mapSigma, 10)
+        XCTAssertEqual(calibrated.mapThreshold, 2 * (peaks[1] + peaks[2]) / 2, accuracy: 1e-4 * calibrated.mapThreshold)
+        XCTAssertEqual(calibrated.threshold, 1)
+
+        // Without its own sigma, calibrate writes no map threshold: the score's stands for it.
+        let r2 = try CLI.run(["calibrate", "--model", CLI.model, "--out", out] + goodImages() + goodImages())
+        XCTAssertEqual(r2.code, 0, r2.err)
+        let m = try Inspector(modelPath: out, threads: 1).model.metadata
+        XCTAssertNil(m.value("score.map_threshold"))
+        XCTAssertEqual(m.mapThreshold, m.threshold * m.scoreScale)
     }
 
     func testCalibrationRefusesTooFewOrUnreadableImagesAndWritesNothing() throws {

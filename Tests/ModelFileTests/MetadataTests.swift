@@ -48,6 +48,9 @@ final class MetadataTests: XCTestCase {
             ("score.sigma", .f32(64.5), "0...64"),
             ("score.sigma", .f32(.infinity), "floats must be finite"),
             ("score.reduce", .string("median"), "score.reduce is 'median'"),
+            ("score.map_sigma", .f32(64.5), "score.map_sigma is 64.5; it must be 0...64"),
+            ("score.map_sigma", .u32(8), "'score.map_sigma' must be a f32"),
+            ("score.map_threshold", .f32(0), "score.map_threshold is 0.0; it must be > 0"),
             ("score.border", .u32(4097), "score.border is 4097"),
             ("score.border", .f32(2), "'score.border' must be a u32"),
             ("score.scale", .f32(0), "score.scale is 0.0"),
@@ -69,11 +72,13 @@ final class MetadataTests: XCTestCase {
         spec.setMeta("input.resize", .u32Array([8192, 1]))
         spec.setMeta("input.size_multiple", .u32(1))
         spec.setMeta("score.border", .u32(4096))
+        spec.setMeta("score.map_sigma", .f32(64))
         spec.setMeta("model.producer", .string(String(repeating: "é", count: 2048)))   // 4096 UTF-8 bytes
         spec.setMeta("x.big_array", .u32Array([UInt32](repeating: 7, count: 4096)))
         let m = try load(spec.bytes).metadata
         XCTAssertEqual(m.scoreSigma, 0)
         XCTAssertEqual(m.scoreBorder, 4096)
+        XCTAssertEqual(m.mapSigma, 64)
         XCTAssertEqual(m.resizeHeight, 8192)
         XCTAssertEqual(m.value("x.big_array"), .u32Array([UInt32](repeating: 7, count: 4096)))
     }

@@ -51,6 +51,7 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(m.resizeHeight, 256)
         XCTAssertEqual(m.resizeWidth, 320)
         XCTAssertEqual(m.scoreSigma, 4)
+        XCTAssertEqual(m.mapSigma, 4, "absent score.map_sigma: the map is smoothed as the score is")
         XCTAssertEqual(m.scoreReduce, .mean)
         XCTAssertEqual(m.scoreScale, 0.01)
         XCTAssertEqual(m.threshold, 1.5)

@@ -14,7 +14,8 @@ final class ScoringTests: XCTestCase {
     func testBlurKeepsConstantsAndSpreadsAnImpulseAsTheKernel() {
         let (h, w) = (21, 23)
         let blur = GaussianBlur(sigma: 1.5)
-        var out = [Float](repeating: 0, count: h * w), temp = out
+        var out = [Float](repeating: 0, count: h * w)
+        var temp = [Float](repeating: 0, count: blur.scratchCount(height: h, width: w))
         blur.apply([Float](repeating: 0.3, count: h * w), height: h, width: w, into: &out, temp: &temp)
         XCTAssertTrue(out.allSatisfy { abs($0 - 0.3) < 1e-6 })
 
@@ -35,12 +36,44 @@ final class ScoringTests: XCTestCase {
         let (h, w) = (9, 9)
         var map = [Float](repeating: 0, count: h * w)
         map[0] = 1
-        var out = map, temp = map
-        GaussianBlur(sigma: 1).apply(map, height: h, width: w, into: &out, temp: &temp)
         let blur = GaussianBlur(sigma: 1)
+        var out = map, temp = [Float](repeating: 0, count: blur.scratchCount(height: h, width: w))
+        blur.apply(map, height: h, width: w, into: &out, temp: &temp)
         // Taps that fall off the top-left edge read pixel 0 itself.
         let edgeMass = blur.weights[0...blur.radius].reduce(0, +)
         XCTAssertEqual(out[0], edgeMass * edgeMass, accuracy: 1e-6)
+    }
+
+    /// The vector passes against the plain clamped loop, bit for bit: odd sizes, maps narrower and
+    /// shorter than the kernel, widths on and off the 8- and 32-pixel blocks.
+    func testBlurMatchesThePlainLoopBitForBit() {
+        var rng = SystemRandomNumberGenerator()
+        for (h, w, sigma) in [(1, 1, Float(2)), (3, 50, 1), (37, 41, 4), (64, 130, 12), (200, 7, 9), (9, 33, 0), (17, 96, 0.7)] {
+            let blur = GaussianBlur(sigma: sigma)
+            let map = (0..<(h * w)).map { _ in Float.random(in: 0...1, using: &rng) }
+            var out = [Float](repeating: .nan, count: h * w)
+            var temp = [Float](repeating: .nan, count: blur.scratchCount(height: h, width: w))
+            blur.apply(map, height: h, width: w, into: &out, temp: &temp)
+            let r = blur.radius, k = blur.weights
+            var rows = [Float](repeating: 0, count: h * w), want = rows
+            for y in 0..<h {
+                for x in 0..<w {
+                    var sum: Float = 0
+                    for j in 0...(2 * r) { sum += k[j] * map[y * w + min(max(x + j - r, 0), w - 1)] }
+                    rows[y * w + x] = sum
+                }
+            }
+            for y in 0..<h {
+                for x in 0..<w {
+                    var sum: Float = 0
+                    for j in 0...(2 * r) { sum += k[j] * rows[min(max(y + j - r, 0), h - 1) * w + x] }
+                    want[y * w + x] = sum
+                }
+            }
+            if let i = out.indices.first(where: { out[$0] != want[$0] }) {
+                XCTFail("\(h)x\(w) sigma \(sigma): pixel \(i) is \(out[i]), the plain loop gives \(want[i])")
+            }
+        }
     }
 
     func testReconstructionErrorIsInPixelUnitsAndAveragedOverChannels() {

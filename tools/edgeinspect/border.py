@@ -57,4 +57,4 @@ def choose_for_model(mf, images: list[np.ndarray]) -> tuple[int, np.ndarray, flo
     """choose_border on the smoothed maps `mf` makes of `images` ([C, H, W] pixels)."""
     from .score import Scorer
     scorer = Scorer(mf)
-    return choose_border([scorer.score_pixels(im).map for im in images])
+    return choose_border([scorer.score_pixels(im).scored for im in images])

@@ -7,12 +7,12 @@ import os
 import numpy as np
 import torch
 
-from . import __version__, border, synth
+from . import __version__, border, map_sigma, synth
 from .golden import write_golden
 from .model import AutoEncoder, ModelConfig
 from .modelfile import Meta, ModelFile, make_tensor, read, write
 from .quantize import DEFAULT_IMAGES, DEFAULT_PERCENTILE, add_activation_scales, training_images
-from .score import Scorer, load_image
+from .score import Scorer, interior, load_image
 
 # Threshold rule: the `quantile` of the held-out good scores times `margin`. A margin above 1
 # keeps good parts that are slightly worse than every calibration image from being rejected.
@@ -72,6 +72,10 @@ def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
     }
     if "border" in score:
         md["score.border"] = Meta.u32(score["border"])
+    if "map_sigma" in score:
+        md["score.map_sigma"] = Meta.f32(score["map_sigma"])
+    if "map_threshold" in score and score.get("map_sigma", score["sigma"]) != score["sigma"]:
+        md["score.map_threshold"] = Meta.f32(score["map_threshold"])
     calib = score.get("calib")
     if calib:
         md.update(calibration_metadata(calib["images"], calib["quantile"], calib["margin"]))
@@ -102,11 +106,16 @@ def calibration_images(ckpt: dict) -> list[np.ndarray]:
 
 def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT_QUANTILE,
               margin: float = DEFAULT_MARGIN) -> tuple[float, list[float]]:
-    """(threshold, scores): sets score.threshold and the calib.* keys of `mf` in place."""
+    """(threshold, scores): sets score.threshold and the calib.* keys of `mf` in place, and
+    score.map_threshold (the same rule on the maps' peaks) when the map has its own sigma."""
     scorer = Scorer(mf)
-    scores = [scorer.score_pixels(im).score for im in images]
+    results = [scorer.score_pixels(im) for im in images]
+    scores = [r.score for r in results]
     threshold = float(np.quantile(np.array(scores), quantile)) * margin
     mf.metadata["score.threshold"] = Meta.f32(threshold)
+    if scorer.map_sigma != scorer.sigma:
+        peaks = [float(interior(r.map, scorer.border).max()) for r in results]
+        mf.metadata["score.map_threshold"] = Meta.f32(float(np.quantile(np.array(peaks), quantile)) * margin)
     mf.metadata.update(calibration_metadata(len(images), quantile, margin))
     return threshold, scores
 
@@ -125,6 +134,23 @@ def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -
         if not 0 <= chosen <= 4096:
             raise SystemExit(f"--score-border {value}: must be 0..4096 or auto")
     score["border"] = chosen
+    return chosen
+
+
+def set_map_sigma(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> float:
+    """Sets ckpt["score"]["map_sigma"] from "auto" (map_sigma.py's rule on the calibration images,
+    f32 weights; `images`: those images if already loaded) or a number; returns it. The score does
+    not read it, so the threshold stays valid."""
+    if value == "auto":
+        images = images if images is not None else calibration_images(ckpt)
+        chosen, table = map_sigma.choose_map_sigma(build_modelfile(ckpt, "f32"), images)
+        print(f"score.map_sigma auto: {chosen:g} (pixel AUROC on {len(images)} held-out good images with "
+              f"training corruptions: {', '.join(f'{s:g}: {a:.4f}' for s, a in table.items())})")
+    else:
+        chosen = float(value)
+        if not 0 <= chosen <= 64:
+            raise SystemExit(f"--map-sigma {value}: must be 0..64 or auto")
+    ckpt["score"]["map_sigma"] = chosen
     return chosen
 
 
@@ -168,10 +194,14 @@ def export(args) -> None:
         if value is not None and value != ckpt["score"][key]:
             ckpt["score"][key] = value
             overridden = True
-    held_out = calibration_images(ckpt) if args.score_border == "auto" else None   # read once
+    needs_images = "auto" in (args.score_border, args.map_sigma)
+    held_out = calibration_images(ckpt) if needs_images else None   # read once
     if args.score_border is not None:
         previous = ckpt["score"].get("border", 0)
         overridden = set_border(ckpt, args.score_border, held_out) != previous or overridden
+    if args.map_sigma is not None:   # the score does not read it; recalibrating sets score.map_threshold
+        previous = ckpt["score"].get("map_sigma")
+        overridden = set_map_sigma(ckpt, args.map_sigma, held_out) != previous or overridden
     mf = build_modelfile(ckpt, dtype, args.name)
     if dtype == "i8" and not args.no_int8_compute:
         images = training_images(ckpt, args.calib_images)
@@ -221,6 +251,10 @@ def add_arguments(p) -> None:
     p.add_argument("--score-border", metavar="N|auto",
                    help="override score.border: pixels at each edge of the map the score ignores, or auto "
                         "(chosen from the calibration images, see border.py); recalibrates")
+    p.add_argument("--map-sigma", metavar="S|auto",
+                   help="score.map_sigma: the anomaly map's smoothing (heatmaps, raw maps, pixel metrics), "
+                        "separate from the score's; auto picks it from the held-out good images with training "
+                        "corruptions (map_sigma.py). The score and threshold do not change")
     p.add_argument("--golden", help="write golden files: this path (53x75 crop) and "
                                     "<path without .golden>.large.golden (96x128 crop)")
     p.add_argument("--golden-image", help="image whose crops (centred on the map's peak) are the golden inputs")

@@ -70,6 +70,7 @@ OPTIONAL_META_TYPES = {
     "train.licence": META_STRING, "calib.method": META_STRING, "calib.images": META_U32,
     "calib.quantile": META_F32,
     "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING, "score.border": META_U32,
+    "score.map_sigma": META_F32, "score.map_threshold": META_F32,
 }
 MAX_SCORE_BORDER = 4096
 # Per-node input activation scales for int8 compute (docs/model-format.md, "int8 compute").
@@ -389,6 +390,8 @@ def _check_required_meta(meta: dict[str, Meta]):
         raise ModelFileError(f"metadata input.resize: {resize} (two values, both zero or both > 0)")
     if not 0 <= v["score.sigma"] <= 64:
         raise ModelFileError("metadata score.sigma: must be in 0..64")
+    if not 0 <= v.get("score.map_sigma", 0) <= 64:
+        raise ModelFileError("metadata score.map_sigma: must be in 0..64")
     if v["score.reduce"] not in ("max", "mean"):
         raise ModelFileError(f"metadata score.reduce: {v['score.reduce']!r}")
     if v.get("score.border", 0) > MAX_SCORE_BORDER:
@@ -397,6 +400,8 @@ def _check_required_meta(meta: dict[str, Meta]):
         raise ModelFileError("metadata score.scale: must be > 0")
     if v["score.threshold"] <= 0:
         raise ModelFileError("metadata score.threshold: must be > 0")
+    if v.get("score.map_threshold", 1.0) <= 0:
+        raise ModelFileError("metadata score.map_threshold: must be > 0")
 
 
 def _parse_graph(blob: bytes, off: int, size: int, names: list[str]):

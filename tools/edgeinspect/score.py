@@ -107,7 +107,8 @@ class ScoreResult:
     image: np.ndarray   # [C, H, W] model-input pixels in [0, 1] (after resize)
     recon: np.ndarray   # [C, H, W] graph output cropped, normalised space (float32)
     error: np.ndarray   # [H, W] raw error map, pixel units
-    map: np.ndarray     # [H, W] smoothed map
+    map: np.ndarray     # [H, W] the anomaly map: error smoothed with score.map_sigma
+    scored: np.ndarray  # [H, W] error smoothed with score.sigma, the map the score reduces
     score: float
 
 
@@ -127,6 +128,7 @@ class Scorer:
         self.pad_mode = mf.meta("input.pad_mode")
         self.resize_to = tuple(mf.meta("input.resize"))
         self.sigma = mf.meta("score.sigma")
+        self.map_sigma = mf.meta("score.map_sigma") if "score.map_sigma" in mf.metadata else self.sigma
         self.border = mf.meta("score.border") if "score.border" in mf.metadata else 0
         self.reduce = mf.meta("score.reduce")
         self.scale = mf.meta("score.scale")
@@ -160,9 +162,10 @@ class Scorer:
         out = recon.astype(np.float64) * self.std[:, None, None] + self.mean[:, None, None]
         error = ((out - image) ** 2).mean(axis=0)
         smoothed = smooth(error, self.sigma)
+        shown = smoothed if self.map_sigma == self.sigma else smooth(error, self.map_sigma)
         scored = interior(smoothed, self.border)
         reduced = scored.max() if self.reduce == "max" else scored.mean()
-        return ScoreResult(image, recon, error, smoothed, float(reduced / self.scale))
+        return ScoreResult(image, recon, error, shown, smoothed, float(reduced / self.scale))
 
     def score_file(self, path: str) -> ScoreResult:
         return self.score_pixels(load_image(path, self.channels))

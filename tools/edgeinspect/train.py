@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import data as D
-from .export import DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images, set_border
+from .export import (DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images, set_border,
+                     set_map_sigma)
 from .model import AutoEncoder, ModelConfig
 
 SYNTHETIC = "synthetic"
@@ -187,8 +188,12 @@ def train(args) -> None:
     images = calibration_images(ck)
     if args.score_border is not None:
         set_border(ck, args.score_border, images)
+    if args.map_sigma is not None:
+        set_map_sigma(ck, args.map_sigma, images)
     mf = build_modelfile(ck, "f32")
     threshold, scores = calibrate(mf, images, args.quantile, args.margin)
+    if "score.map_threshold" in mf.metadata:
+        ck["score"]["map_threshold"] = mf.meta("score.map_threshold")
     ck["score"].update({"threshold": threshold,
                         "calib": {"images": len(images), "quantile": args.quantile, "margin": args.margin}})
     _save(last, ck)
@@ -238,5 +243,8 @@ def add_arguments(p) -> None:
     p.add_argument("--score-border", metavar="N|auto", default="auto",
                    help="score.border: pixels at each edge of the map the score ignores; auto picks it from "
                         "the calibration images (edgeinspect/border.py)")
+    p.add_argument("--map-sigma", metavar="S|auto", default="auto",
+                   help="score.map_sigma: the anomaly map's smoothing; auto picks it from the calibration images "
+                        "with training corruptions (edgeinspect/map_sigma.py)")
     p.add_argument("--quantile", type=float, default=DEFAULT_QUANTILE)
     p.add_argument("--margin", type=float, default=DEFAULT_MARGIN)

@@ -81,3 +81,14 @@ def test_border_only_narrows_what_the_score_reduces():
     assert math.isclose(bordered.score, plain.map[2:-2, 2:-2].max(), rel_tol=1e-12)
     mf.metadata["score.border"] = Meta.u32(50)  # shrinks to min(50, (9-1)//2, (12-1)//2) = 4: rows 4:5
     assert math.isclose(Scorer(mf).score_pixels(pixels).score, plain.map[4:5, 4:8].max(), rel_tol=1e-12)
+
+
+def test_map_sigma_smooths_the_map_and_leaves_the_score_alone():
+    pixels = np.random.default_rng(3).uniform(0, 1, (1, 20, 24))
+    plain = Scorer(scaling_model(0.5, sigma=1.0)).score_pixels(pixels)
+    mf = scaling_model(0.5, sigma=1.0)
+    mf.metadata["score.map_sigma"] = Meta.f32(3.0)
+    wide = Scorer(mf).score_pixels(pixels)
+    assert wide.score == plain.score and np.array_equal(wide.scored, plain.map)
+    assert np.allclose(wide.map, smooth(plain.error, 3.0), rtol=1e-12)
+    assert not np.allclose(wide.map, plain.map)

@@ -8,6 +8,7 @@ from edgeinspect import synth
 from edgeinspect.__main__ import main
 from edgeinspect.golden import read_golden
 from edgeinspect.modelfile import read
+from edgeinspect.score import interior, smooth
 
 
 def test_generator_is_deterministic_and_splits_differ():
@@ -50,7 +51,10 @@ def test_train_export_golden_end_to_end(tmp_path):
     g = read_golden(str(golden))
     assert g["image"].shape == (1, 53, 75) and g["map"].shape == (53, 75)
     assert g["recon"].shape == (1, 53, 75) and g["score"].shape == (1,)
-    assert np.isclose(g["score"][0], g["map"].max(), rtol=1e-6)
+    # The score reduces the error smoothed with score.sigma; the map is smoothed with score.map_sigma.
+    scored = interior(smooth(g["error"].astype(np.float64), mf.meta("score.sigma")), mf.meta("score.border"))
+    assert np.isclose(g["score"][0], scored.max(), rtol=1e-6)
+    assert np.allclose(g["map"], smooth(g["error"].astype(np.float64), mf.meta("score.map_sigma")), rtol=1e-5, atol=1e-9)
     assert read_golden(str(tmp_path / "g" / "m.large.golden"))["image"].shape == (1, 96, 128)
 
 

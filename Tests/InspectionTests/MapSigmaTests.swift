@@ -1,0 +1,51 @@
+import Foundation
+import Imaging
+import Inspection
+import Scoring
+import XCTest
+
+/// `score.map_sigma`: the anomaly map is smoothed with its own sigma; the score still reduces the
+/// error smoothed with `score.sigma`, so the decision and the threshold do not change.
+final class MapSigmaTests: XCTestCase {
+    func testMapSigmaSmoothsTheMapAndLeavesTheScoreAlone() throws {
+        let plain = try Inspector(modelPath: AllocationTests.model, threads: 1)
+        let mapSigma: Float = 9
+        XCTAssertNotEqual(plain.model.metadata.scoreSigma, mapSigma)
+        let bytes = try plain.model.serialized(updating: [("score.map_sigma", .f32(mapSigma))])
+        let path = try temporaryDirectory().appendingPathComponent("map-sigma.eim").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let wide = try Inspector(modelPath: path, threads: 1)
+        XCTAssertEqual(wide.model.metadata.mapSigma, mapSigma)
+
+        let (c, h, w) = (plain.model.metadata.inputChannels, 41, 58)
+        var rng = SystemRandomNumberGenerator()
+        let pixels = (0..<(c * h * w)).map { _ in Float.random(in: 0...1, using: &rng) }
+        let image = Image(width: w, height: h, channels: c, pixels: pixels)
+
+        let before = try plain.inspect(modelInput: image)
+        let (plainMap, plainScore) = (Array(before.map), before.score)
+        let got = try wide.inspect(modelInput: image)
+        // Two engines may pick different kernels by timing: equal up to rounding.
+        XCTAssertEqual(got.score, plainScore, accuracy: 1e-5 * max(1, plainScore))
+        let error = Array(got.error)
+        let blur = GaussianBlur(sigma: mapSigma)
+        var want = [Float](repeating: 0, count: h * w)
+        var temp = [Float](repeating: 0, count: blur.scratchCount(height: h, width: w))
+        blur.apply(error, height: h, width: w, into: &want, temp: &temp)
+        XCTAssertEqual(Array(got.map), want, "the map is the error smoothed with score.map_sigma")
+        let gotMap = Array(got.map)
+        let widerThanScore = zip(gotMap, plainMap).contains { abs($0 - $1) > 1e-3 * max(abs($1), 1e-9) }
+        XCTAssertTrue(widerThanScore, "a different sigma must give a different map")
+        // No score.map_threshold in the file: the map's threshold is the score's, in map units, and
+        // it follows an overridden threshold.
+        let m = wide.model.metadata
+        XCTAssertEqual(got.mapThreshold, m.threshold * m.scoreScale)
+        let stricter = try Inspector(modelPath: path, threshold: 3 * m.threshold, threads: 1)
+        XCTAssertEqual(try stricter.inspect(modelInput: image).mapThreshold, 3 * m.threshold * m.scoreScale,
+                       accuracy: 1e-6 * m.threshold * m.scoreScale)
+        // The second frame reuses the buffers and gives the same result.
+        let again = try wide.inspect(modelInput: image)
+        XCTAssertEqual(again.score, got.score)
+        XCTAssertEqual(Array(again.map), gotMap)
+    }
+}
