@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Inspection
+import ModelFile
 import XCTest
 
 /// Runs the built `edge-inspect` (SwiftPM builds it beside the test bundle) as a user would:
@@ -56,6 +57,19 @@ extension XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
         return dir
+    }
+
+    /// A copy of `model` with metadata entries changed, written to a temporary folder; its path.
+    func modelFile(_ model: ModelFile, updating entries: [(key: String, value: MetaValue)]) throws -> String {
+        let path = try temporaryDirectory().appendingPathComponent("variant.eim").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(try model.serialized(updating: entries))))
+        return path
+    }
+
+    /// Uniform random pixels in [0, 1].
+    func randomImage(channels c: Int, height h: Int, width w: Int) -> Image {
+        var rng = SystemRandomNumberGenerator()
+        return Image(width: w, height: h, channels: c, pixels: (0..<(c * h * w)).map { _ in Float.random(in: 0...1, using: &rng) })
     }
 }
 
@@ -218,9 +232,7 @@ final class CalibrateCommandTests: XCTestCase {
     func testCalibrationSetsTheMapThresholdOfAMapWithItsOwnSigma() throws {
         let dir = try temporaryDirectory()
         let plain = try Inspector(modelPath: CLI.model, threads: 1)
-        let wide = dir.appendingPathComponent("wide.eim").path
-        XCTAssertTrue(FileManager.default.createFile(atPath: wide, contents: Data(
-            try plain.model.serialized(updating: [("score.map_sigma", .f32(10))]))))
+        let wide = try modelFile(plain.model, updating: [("score.map_sigma", .f32(10))])
         let out = dir.appendingPathComponent("calibrated.eim").path
         let r = try CLI.run(["calibrate", "--model", wide, "--out", out, "--quantile", "0.5", "--margin", "2"]
                             + goodImages() + goodImages())   // the median of the doubled list is the median

@@ -11,16 +11,12 @@ final class MapSigmaTests: XCTestCase {
         let plain = try Inspector(modelPath: AllocationTests.model, threads: 1)
         let mapSigma: Float = 9
         XCTAssertNotEqual(plain.model.metadata.scoreSigma, mapSigma)
-        let bytes = try plain.model.serialized(updating: [("score.map_sigma", .f32(mapSigma))])
-        let path = try temporaryDirectory().appendingPathComponent("map-sigma.eim").path
-        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let path = try modelFile(plain.model, updating: [("score.map_sigma", .f32(mapSigma))])
         let wide = try Inspector(modelPath: path, threads: 1)
         XCTAssertEqual(wide.model.metadata.mapSigma, mapSigma)
 
-        let (c, h, w) = (plain.model.metadata.inputChannels, 41, 58)
-        var rng = SystemRandomNumberGenerator()
-        let pixels = (0..<(c * h * w)).map { _ in Float.random(in: 0...1, using: &rng) }
-        let image = Image(width: w, height: h, channels: c, pixels: pixels)
+        let (h, w) = (41, 58)
+        let image = randomImage(channels: plain.model.metadata.inputChannels, height: h, width: w)
 
         let before = try plain.inspect(modelInput: image)
         let (plainMap, plainScore) = (Array(before.map), before.score)

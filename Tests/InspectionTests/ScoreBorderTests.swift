@@ -9,16 +9,12 @@ final class ScoreBorderTests: XCTestCase {
     func testBorderOnlyChangesWhichPixelsTheScoreReduces() throws {
         let plain = try Inspector(modelPath: AllocationTests.model, threads: 1)
         let border = 5
-        let bytes = try plain.model.serialized(updating: [("score.border", .u32(UInt32(border)))])
-        let path = try temporaryDirectory().appendingPathComponent("border.eim").path
-        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let path = try modelFile(plain.model, updating: [("score.border", .u32(UInt32(border)))])
         let bordered = try Inspector(modelPath: path, threads: 1)
         XCTAssertEqual(bordered.model.metadata.scoreBorder, border)
 
-        let (c, h, w) = (plain.model.metadata.inputChannels, 37, 50)
-        var rng = SystemRandomNumberGenerator()
-        let pixels = (0..<(c * h * w)).map { _ in Float.random(in: 0...1, using: &rng) }
-        let image = Image(width: w, height: h, channels: c, pixels: pixels)
+        let (h, w) = (37, 50)
+        let image = randomImage(channels: plain.model.metadata.inputChannels, height: h, width: w)
 
         let before = try plain.inspect(modelInput: image)
         let (error, map, score) = (Array(before.error), Array(before.map), before.score)

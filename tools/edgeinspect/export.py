@@ -120,38 +120,40 @@ def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT
     return threshold, scores
 
 
-def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> int:
-    """Sets ckpt["score"]["border"] from "auto" (border.py's rule on the calibration images, f32
-    weights; `images`: those images if already loaded) or a pixel count; returns it."""
-    score = ckpt["score"]
+def _set_chosen(ckpt: dict, key: str, value: str, images: list[np.ndarray] | None, choose, parse, limit: int,
+                flag: str):
+    """Sets ckpt["score"][key] from "auto" (`choose(f32 model file, calibration images)`; `images`:
+    those images if already loaded) or a number in 0..limit; returns it."""
     if value == "auto":
         images = images if images is not None else calibration_images(ckpt)
-        chosen, profile, interior = border.choose_for_model(build_modelfile(ckpt, "f32"), images)
+        chosen = choose(build_modelfile(ckpt, "f32"), images)
+    else:
+        chosen = parse(value)
+        if not 0 <= chosen <= limit:
+            raise SystemExit(f"{flag} {value}: must be 0..{limit} or auto")
+    ckpt["score"][key] = chosen
+    return chosen
+
+
+def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> int:
+    """score.border: "auto" is border.py's rule on the calibration images."""
+    def choose(mf, images):
+        chosen, profile, interior = border.choose_for_model(mf, images)
         print(f"score.border auto: {chosen} px (good-image maps by distance to the edge, / interior mean "
               f"{interior:.3g}: {' '.join(f'{p / interior:.1f}' for p in profile[:chosen + 2])})")
-    else:
-        chosen = int(value)
-        if not 0 <= chosen <= 4096:
-            raise SystemExit(f"--score-border {value}: must be 0..4096 or auto")
-    score["border"] = chosen
-    return chosen
+        return chosen
+    return _set_chosen(ckpt, "border", value, images, choose, int, 4096, "--score-border")
 
 
 def set_map_sigma(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> float:
-    """Sets ckpt["score"]["map_sigma"] from "auto" (map_sigma.py's rule on the calibration images,
-    f32 weights; `images`: those images if already loaded) or a number; returns it. The score does
-    not read it, so the threshold stays valid."""
-    if value == "auto":
-        images = images if images is not None else calibration_images(ckpt)
-        chosen, table = map_sigma.choose_map_sigma(build_modelfile(ckpt, "f32"), images)
+    """score.map_sigma: "auto" is map_sigma.py's rule on the calibration images. The score does not
+    read it, so the threshold stays valid."""
+    def choose(mf, images):
+        chosen, table = map_sigma.choose_map_sigma(mf, images)
         print(f"score.map_sigma auto: {chosen:g} (pixel AUROC on {len(images)} held-out good images with "
               f"training corruptions: {', '.join(f'{s:g}: {a:.4f}' for s, a in table.items())})")
-    else:
-        chosen = float(value)
-        if not 0 <= chosen <= 64:
-            raise SystemExit(f"--map-sigma {value}: must be 0..64 or auto")
-    ckpt["score"]["map_sigma"] = chosen
-    return chosen
+        return chosen
+    return _set_chosen(ckpt, "map_sigma", value, images, choose, float, 64, "--map-sigma")
 
 
 def _crop_around_peak(scorer: Scorer, pixels: np.ndarray, height: int, width: int) -> np.ndarray:
