@@ -165,8 +165,8 @@ def scores_and_maps(command: list[str], model: Path, images: list[Path], out_dir
 
 @pytest.mark.parametrize("variable, default, qemu_name, cpu, sysroot", QEMU_RUNS)
 def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu_name, cpu, sysroot, tmp_path):
-    """Two samples and every golden-file input, scored by the board binary under emulation and by
-    the x86 build. Verdicts agree exactly; scores to 1e-4 relative (libm's expf differs between the
+    """Two samples and every golden-file input (and one sample with grid.eim, whose map has its own
+    sigma), scored by the board binary under emulation and by the x86 build. Verdicts agree exactly; scores to 1e-4 relative (libm's expf differs between the
     two); anomaly maps to 1e-4 of the map's peak (each 16-bit map file is quantised to 1.5e-5 of
     its peak); golden scores to 1e-4 relative of PyTorch's."""
     import shutil
@@ -179,6 +179,8 @@ def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu
     runs = [(REPO / "weights" / model, image, None)
             for model in ("synthetic-texture.eim", "synthetic-texture-int8.eim")
             for image in (REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png")]
+    # A file whose map has its own sigma (score.map_sigma): the second blur, on the board too.
+    runs.append((REPO / "weights/grid.eim", REPO / "samples/defect-smudge.png", None))
     runs += golden_inputs(tmp_path)
     board_results = {}
     for n, model in enumerate(sorted({model for model, _, _ in runs})):
