@@ -33,6 +33,12 @@ public final class Inspector {
     private let mapBlur: GaussianBlur?    // the map's, when the file gives it another sigma
     private let reduction: ScoreReduction
     private var frame: FrameBuffers?
+    /// false: `inspect` leaves a map with its own sigma unsmoothed until `completeMap()`, which saves
+    /// the second blur on frames whose map nobody reads (the watch loop reads it only for alerts).
+    /// Until then `Inspection.map` holds an earlier frame's map. Files without a separate map sigma
+    /// are unaffected: their map is the score's.
+    public var mapEveryFrame = true
+    private var mapPending = false
 
     public init(modelPath: String, threshold: Float? = nil, kernels: Engine.KernelSet = .simd,
                 threads: Int = 1, policy: ConvKernelPolicy? = nil, int8: Bool = true) throws(InspectionError) {
@@ -126,12 +132,21 @@ public final class Inspector {
         let scored = buffers.scored ?? buffers.map
         blur.apply(buffers.error.pointer, height: h, width: w, into: scored.pointer, temp: buffers.temp.pointer)
         let score = reduce(scored.pointer, height: h, width: w, border: m.scoreBorder, reduction) / m.scoreScale
-        mapBlur?.apply(buffers.error.pointer, height: h, width: w, into: buffers.map.pointer, temp: buffers.temp.pointer)
+        mapPending = mapBlur != nil
+        if mapEveryFrame { completeMap() }
         return Inspection(score: score, threshold: threshold, mapThreshold: m.mapThreshold * (threshold / m.threshold),
                           map: FrameArray(buffers.map, count: plane),
                           error: FrameArray(buffers.error, count: plane),
                           reconstruction: FrameArray(buffers.reconstruction, count: c * plane),
                           mapWidth: w, mapHeight: h,
                           nanoseconds: Clock.nanoseconds() - start)
+    }
+
+    /// Smooths the last inspected frame's map with its own sigma, if `inspect` left it for later.
+    public func completeMap() {
+        guard mapPending, let mapBlur, let frame else { return }
+        mapBlur.apply(frame.error.pointer, height: frame.height, width: frame.width, into: frame.map.pointer,
+                      temp: frame.temp.pointer)
+        mapPending = false
     }
 }

@@ -32,6 +32,7 @@ public final class WatchLoop {
                 trigger: GPIOLine?, log: EventLog, saver: ImageSaver?) {
         self.config = config
         self.inspector = inspector
+        inspector.mapEveryFrame = false   // the map is smoothed only for alerts (`completeMap` below)
         self.capture = capture
         self.outputs = outputs
         self.trigger = trigger
@@ -173,6 +174,7 @@ public final class WatchLoop {
                 .with("latency_ms", Double(now - capturedNs) / 1e6, digits: 4)
             // The saver keeps the map past this frame: copy it out of the reused buffer (alerts only).
             if let saver {
+                inspector.completeMap()
                 let request = SaveRequest(name: name, width: g.width, height: g.height, channels: g.channels,
                                           frame: frameBytes, context: context.reversed(), map: Array(result.map),
                                           mapWidth: result.mapWidth, mapHeight: result.mapHeight,

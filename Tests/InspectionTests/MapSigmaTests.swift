@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Engine
 import Inspection
 import Scoring
 import XCTest
@@ -43,5 +44,26 @@ final class MapSigmaTests: XCTestCase {
         let again = try wide.inspect(modelInput: image)
         XCTAssertEqual(again.score, got.score)
         XCTAssertEqual(Array(again.map), gotMap)
+    }
+
+    /// `mapEveryFrame = false` (the watch loop): the score is the same, and `completeMap()` gives the
+    /// map of the last frame, not of an earlier one.
+    func testDeferredMapIsTheLastFramesMapOnceCompleted() throws {
+        let plain = try Inspector(modelPath: AllocationTests.model, threads: 1)
+        let path = try modelFile(plain.model, updating: [("score.map_sigma", .f32(7))])
+        let eager = try Inspector(modelPath: path, threads: 1, policy: .force(.direct))
+        let deferred = try Inspector(modelPath: path, threads: 1, policy: .force(.direct))
+        deferred.mapEveryFrame = false
+        let c = plain.model.metadata.inputChannels
+        let (first, second) = (randomImage(channels: c, height: 33, width: 45), randomImage(channels: c, height: 33, width: 45))
+        _ = try deferred.inspect(modelInput: first)
+        deferred.completeMap()
+        let earlier = Array(try deferred.inspect(modelInput: first).map)   // left from the completed frame
+        let got = try deferred.inspect(modelInput: second)
+        XCTAssertEqual(Array(got.map), earlier, "not smoothed until completeMap")
+        let want = try eager.inspect(modelInput: second)
+        XCTAssertEqual(got.score, want.score)
+        deferred.completeMap()
+        XCTAssertEqual(Array(got.map), Array(want.map))
     }
 }
