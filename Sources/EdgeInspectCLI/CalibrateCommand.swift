@@ -65,9 +65,11 @@ enum CalibrateCommand {
             do {
                 let result = try inspector.inspect(Inspector.loadImage(path: path))
                 scores.append(result.score)
-                mapPeaks.append(result.map.withUnsafeBufferPointer {
-                    reduce($0.baseAddress!, height: result.mapHeight, width: result.mapWidth, border: m.scoreBorder, .max)
-                })
+                if m.mapHasOwnSigma {
+                    mapPeaks.append(result.map.withUnsafeBufferPointer {
+                        reduce($0.baseAddress!, height: result.mapHeight, width: result.mapWidth, border: m.scoreBorder, .max)
+                    })
+                }
             } catch {
                 Console.err("edge-inspect: \(error.message)")
                 return ExitCode.error
@@ -88,8 +90,8 @@ enum CalibrateCommand {
             ("calib.quantile", .f32(rule.quantile)),
             ("calib.margin", .f32(rule.margin)),
         ]
-        let mapThreshold = rule.threshold(goodScores: mapPeaks)
-        if m.mapSigma != m.scoreSigma {
+        let mapThreshold = m.mapHasOwnSigma ? rule.threshold(goodScores: mapPeaks) : 0
+        if m.mapHasOwnSigma {
             guard mapThreshold > 0, mapThreshold.isFinite else {
                 Console.err("edge-inspect: the good images' maps peak at \(mapThreshold); cannot set score.map_threshold")
                 return ExitCode.error
@@ -110,7 +112,7 @@ enum CalibrateCommand {
         let estimated = rule.estimatedFalseRejectRate(goodScores: scores)
         Console.out("calibrated \(outPath) from \(scores.count) good images")
         Console.out("  threshold   \(Format.general(Double(rule.margin), 4)) x quantile \(Format.general(Double(rule.quantile), 4)) = \(Format.general(Double(threshold), 6)) in \(modelPath)'s units; now 1.0 (score.scale \(Format.general(Double(newScale), 6)))")
-        if m.mapSigma != m.scoreSigma {
+        if m.mapHasOwnSigma {
             Console.out("  map         \(Format.general(Double(rule.margin), 4)) x quantile of the good maps' peaks = \(Format.general(Double(mapThreshold), 6)) (score.map_threshold; heatmaps colour up to twice it)")
         }
         Console.out("  good scores min \(Format.fixed(Double(normalised.first!), 3)) median \(Format.fixed(Double(normalised[normalised.count / 2]), 3)) max \(Format.fixed(Double(normalised.last!), 3)) (in the new units)")

@@ -55,7 +55,7 @@ enum InfoCommand {
         Console.out("           mean \(list(m.mean)) std \(list(m.std))")
         let border = m.scoreBorder == 0 ? "" : " (ignoring \(m.scoreBorder) px at each edge)"
         Console.out("scoring    gaussian sigma \(Format.general(Double(m.scoreSigma), 4)), \(m.scoreReduce.rawValue) of map\(border) / \(Format.general(Double(m.scoreScale), 6)), anomalous when score > \(Format.general(Double(m.threshold), 6))")
-        if m.mapSigma != m.scoreSigma {
+        if m.mapHasOwnSigma {
             Console.out("map        gaussian sigma \(Format.general(Double(m.mapSigma), 4)) (heatmaps and raw maps; the score uses its own)")
         }
         Console.out("metadata")

@@ -54,7 +54,7 @@ public final class Inspector {
         if let policy { chosen = policy } else { chosen = try Inspector.environmentPolicy() }
         engine = Engine(model: model, kernels: kernels, threads: threads, policy: chosen, int8: int8)
         blur = GaussianBlur(sigma: model.metadata.scoreSigma)
-        mapBlur = model.metadata.mapSigma == model.metadata.scoreSigma ? nil : GaussianBlur(sigma: model.metadata.mapSigma)
+        mapBlur = model.metadata.mapHasOwnSigma ? GaussianBlur(sigma: model.metadata.mapSigma) : nil
         reduction = model.metadata.scoreReduce == .max ? .max : .mean
     }
 

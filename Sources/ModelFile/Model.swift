@@ -117,6 +117,8 @@ public struct Metadata: Equatable, Sendable {
     /// Smoothing of the anomaly map that is shown and written (heatmaps, raw maps); the score does not
     /// read it. Optional key `score.map_sigma`, absent = `scoreSigma`.
     public var mapSigma: Float
+    /// Whether the map is smoothed apart from the score (a second blur per map).
+    public var mapHasOwnSigma: Bool { mapSigma != scoreSigma }
     /// The map's counterpart of the threshold, in map (pixel) units: what good parts' maps reach.
     /// Heatmaps colour up to twice it. Optional key `score.map_threshold`, absent = threshold x scale,
     /// which is exact when the map is the score's own.

@@ -166,9 +166,10 @@ def scores_and_maps(command: list[str], model: Path, images: list[Path], out_dir
 @pytest.mark.parametrize("variable, default, qemu_name, cpu, sysroot", QEMU_RUNS)
 def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu_name, cpu, sysroot, tmp_path):
     """Two samples and every golden-file input (and one sample with grid.eim, whose map has its own
-    sigma), scored by the board binary under emulation and by the x86 build. Verdicts agree exactly; scores to 1e-4 relative (libm's expf differs between the
-    two); anomaly maps to 1e-4 of the map's peak (each 16-bit map file is quantised to 1.5e-5 of
-    its peak); golden scores to 1e-4 relative of PyTorch's."""
+    sigma), scored by the board binary under emulation and by the x86 build. Verdicts agree
+    exactly; scores to 1e-4 relative (libm's expf differs between the two); anomaly maps to 1e-4 of
+    the map's peak (each 16-bit map file is quantised to 1.5e-5 of its peak); golden scores to 1e-4
+    relative of PyTorch's."""
     import shutil
     host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
     board = binary(variable, REPO / default)
