@@ -3,6 +3,7 @@ self-supervised corruption (the network sees the corrupted crop and must output 
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -75,16 +76,30 @@ def random_crop(rng: np.random.Generator, img: np.ndarray, size: int, flips: boo
     return np.ascontiguousarray(crop, dtype=np.float32)
 
 
+def jitter_intensity(rng: np.random.Generator, img: np.ndarray, amount: float) -> np.ndarray:
+    """The crop under other lighting: gain exp(U(-amount, amount)) about its mean, then an offset
+    U(-amount, amount) / 2, clipped to [0, 1]. Input and target both get it, so the network learns
+    to keep an image's brightness, not to pull it toward the training images' average."""
+    gain = math.exp(rng.uniform(-amount, amount))
+    offset = rng.uniform(-amount, amount) / 2
+    m = float(img.mean())
+    return np.clip(m + (img - m) * gain + offset, 0.0, 1.0).astype(np.float32)
+
+
 def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, crop: int,
-               flips: bool = True, border: float = 0.0,
-               corrupted: bool = True, large: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               flips: bool = True, border: float = 0.0, corrupted: bool = True, large: float = 0.0,
+               jitter: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(input, clean target, corruption mask) as [B, 1, crop, crop] float32 arrays. With
-    corrupted=False the input is the clean crop itself: the plain autoencoder of the ablation."""
+    corrupted=False the input is the clean crop itself: the plain autoencoder of the ablation.
+    jitter > 0: `jitter_intensity` on each clean crop (0 draws no random numbers, so earlier
+    runs' batches are unchanged)."""
     clean = np.empty((batch, 1, crop, crop), np.float32)
     dirty = np.empty_like(clean)
     mask = np.zeros_like(clean)
     for i in range(batch):
         a = random_crop(rng, pool[int(rng.integers(len(pool)))], crop, flips, border)
+        if jitter > 0:
+            a = jitter_intensity(rng, a, jitter)
         clean[i, 0] = a
         if corrupted:
             # The foreign patch comes from a whole image, so rotation and zoom have room.

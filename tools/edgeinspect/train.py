@@ -138,7 +138,7 @@ def train(args) -> None:
     preview_rng = np.random.default_rng([args.seed, 999_999])
     write_preview(os.path.join(args.out, "corruptions.png"),
                   *D.make_batch(preview_rng, pool, 8, args.crop, border=args.border, corrupted=not args.plain,
-                                large=args.large_regions))
+                                large=args.large_regions, jitter=args.intensity_jitter))
     window = _gaussian_window()
     start, cpu_start = time.monotonic(), time.process_time()
     budget = args.minutes * 60 if args.minutes else math.inf
@@ -154,7 +154,8 @@ def train(args) -> None:
     while step < args.steps and used() < 1:
         rng = np.random.default_rng([args.seed, step])  # batch depends only on (seed, step): resumable
         dirty, clean, mask = D.make_batch(rng, pool, args.batch, args.crop, border=args.border,
-                                          corrupted=not args.plain, large=args.large_regions)
+                                          corrupted=not args.plain, large=args.large_regions,
+                                          jitter=args.intensity_jitter)
         x = (torch.from_numpy(dirty) - mean) / std
         y = (torch.from_numpy(clean) - mean) / std
         for g in opt.param_groups:
@@ -225,6 +226,9 @@ def add_arguments(p) -> None:
     p.add_argument("--large-regions", type=float, default=0.0,
                    help="probability that a corrupted region is a large one: a band along a side or a blob "
                         "15-35 %% of the crop across (corrupt.LARGE_SHAPES)")
+    p.add_argument("--intensity-jitter", type=float, default=0.0,
+                   help="per crop, a random gain exp(U(-J, J)) about its mean and offset U(-J, J) / 2 on input and "
+                        "target alike (data.jitter_intensity); 0: none")
     p.add_argument("--plain", action="store_true",
                    help="ablation: no corruption, the network learns the identity (plain autoencoder)")
     p.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], metavar=("W1", "W2", "W3"))

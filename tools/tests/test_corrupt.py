@@ -80,3 +80,22 @@ def test_large_regions():
     covered = [(C.corrupt(np.random.default_rng(s), clean, other, large=1.0)[1] > 0.5).mean() for s in range(10)]
     plain = [(C.corrupt(np.random.default_rng(s), clean, other)[1] > 0.5).mean() for s in range(10)]
     assert np.mean(covered) > 2 * np.mean(plain)
+
+
+def test_intensity_jitter():
+    pool = [synth.good_image("train", i).astype(np.float32) for i in range(3)]
+    # jitter=0 draws no extra random numbers: these sums are the batch of the code before
+    # --intensity-jitter existed (commit 057fa58).
+    dirty, clean, mask = D.make_batch(np.random.default_rng(5), pool, 3, 64)
+    sums = [float(a.astype(np.float64).sum()) for a in (dirty, clean, mask)]
+    assert sums == pytest.approx([7395.2961140275, 7356.815923124552, 794.5411890235772], rel=1e-6)
+    means, plain = [], []
+    for seed in range(12):
+        dirty, clean, mask = D.make_batch(np.random.default_rng(seed), pool, 2, 64, jitter=0.3)
+        same, _, _ = D.make_batch(np.random.default_rng(seed), pool, 2, 64)
+        assert 0 <= clean.min() and clean.max() <= 1
+        # Input and target are lit alike: away from the corruption only the light noise differs.
+        assert np.abs(dirty - clean)[mask == 0].max() < 0.1
+        means += list(clean.mean(axis=(1, 2, 3)))
+        plain += list(same.mean(axis=(1, 2, 3)))
+    assert np.std(means) > 2 * np.std(plain), "crops vary in brightness"
