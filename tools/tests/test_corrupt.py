@@ -92,10 +92,10 @@ def test_intensity_jitter():
     means, plain = [], []
     for seed in range(12):
         dirty, clean, mask = D.make_batch(np.random.default_rng(seed), pool, 2, 64, jitter=0.3)
-        same, _, _ = D.make_batch(np.random.default_rng(seed), pool, 2, 64)
+        _, unjittered, _ = D.make_batch(np.random.default_rng(seed), pool, 2, 64)
         assert 0 <= clean.min() and clean.max() <= 1
         # Input and target are lit alike: away from the corruption only the light noise differs.
         assert np.abs(dirty - clean)[mask == 0].max() < 0.1
         means += list(clean.mean(axis=(1, 2, 3)))
-        plain += list(same.mean(axis=(1, 2, 3)))
+        plain += list(unjittered.mean(axis=(1, 2, 3)))
     assert np.std(means) > 2 * np.std(plain), "crops vary in brightness"
