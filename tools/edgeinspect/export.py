@@ -138,9 +138,8 @@ def _set_chosen(ckpt: dict, key: str, value: str, images: list[np.ndarray] | Non
 def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> int:
     """score.border: "auto" is border.py's rule on the calibration images."""
     def choose(mf, images):
-        chosen, profile, interior = border.choose_for_model(mf, images)
-        print(f"score.border auto: {chosen} px (good-image maps by distance to the edge, / interior mean "
-              f"{interior:.3g}: {' '.join(f'{p / interior:.1f}' for p in profile[:chosen + 2])})")
+        chosen, why = border.choose_for_model(mf, images)
+        print(f"score.border auto: {chosen} px ({why})")
         return chosen
     return _set_chosen(ckpt, "border", value, images, choose, int, 4096, "--score-border")
 

@@ -1,6 +1,7 @@
 import numpy as np
 
-from edgeinspect.border import DEPTH, choose_border, edge_distance
+from edgeinspect import border as B
+from edgeinspect.border import DEPTH, auroc_by_border, choose_border, choose_by_planted, edge_distance, planted_set
 
 
 def test_edge_distance():
@@ -8,7 +9,59 @@ def test_edge_distance():
     assert d.tolist() == [[0, 0, 0, 0, 0], [0, 1, 1, 1, 0], [0, 1, 1, 1, 0], [0, 0, 0, 0, 0]]
 
 
-def test_rule_picks_the_band_where_good_images_err_more_than_factor_times_the_interior():
+def _rim_maps(rng, count, rim, spot=None):
+    """Good-image-like maps: noise, a rim `rim` px deep at 5x; `spot` (y, x, value) adds a peak."""
+    maps = []
+    for i in range(count):
+        e = rng.uniform(0.9, 1.1, (120, 160))
+        e[edge_distance(120, 160) < rim] *= 5.0
+        if spot is not None:
+            y, x, value = spot
+            e[y - 2:y + 3, x - 2:x + 3] = value
+        maps.append(e)
+    return maps
+
+
+def test_planted_rule_cuts_a_rim_that_outshines_interior_defects():
+    rng = np.random.default_rng(0)
+    clean = _rim_maps(rng, 10, 6)
+    planted = _rim_maps(rng, 30, 6, spot=(60, 80, 3.0))   # defects weaker than the rim
+    table = auroc_by_border(clean, planted)
+    assert table.shape == (DEPTH + 1,)
+    assert table[:6].max() < 0.6 and table[6:60].min() == 1.0
+    assert choose_by_planted(table) == 6
+
+
+def test_planted_rule_keeps_the_rim_when_defects_outshine_it_there():
+    rng = np.random.default_rng(1)
+    clean = _rim_maps(rng, 10, 6)
+    planted = _rim_maps(rng, 30, 6, spot=(2, 80, 9.0))    # on the edge, brighter than the rim
+    assert choose_by_planted(auroc_by_border(clean, planted)) == 0
+
+
+def test_narrowest_border_within_tolerance_of_the_best():
+    table = np.array([0.60, 0.70, 0.716, 0.72, 0.721, 0.70])
+    assert choose_by_planted(table, tolerance=0.005) == 2
+    assert choose_by_planted(table, tolerance=0.0) == 4
+
+
+def test_planted_set_changes_one_window_per_copy_and_is_reproducible():
+    rng = np.random.default_rng(2)
+    images = [rng.uniform(0.3, 0.7, (1, 140, 200)), rng.uniform(0.3, 0.7, (1, 50, 60))]
+    before = [im.copy() for im in images]
+    first, second = planted_set(images), planted_set(images)
+    assert len(first) == B.COPIES * len(images)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert all(np.array_equal(a, b) for a, b in zip(images, before))      # inputs untouched
+    for k, dirty in enumerate(first):
+        clean = images[k // B.COPIES]
+        assert dirty.shape == clean.shape and dirty.min() >= 0 and dirty.max() <= 1
+        rows, cols = np.nonzero(np.abs(dirty[0] - clean[0]) > 1e-6)
+        assert len(rows) > 0
+        assert rows.max() - rows.min() < B.WINDOW[1] and cols.max() - cols.min() < B.WINDOW[1]
+
+
+def test_colour_rule_picks_the_band_where_good_images_err_more_than_factor_times_the_interior():
     rng = np.random.default_rng(0)
     maps = []
     for h, w in [(150, 200), (180, 130)]:
@@ -22,7 +75,7 @@ def test_rule_picks_the_band_where_good_images_err_more_than_factor_times_the_in
     assert abs(interior - 1.0) < 0.01 and profile[0] > 4.5
 
 
-def test_no_edge_effect_or_no_interior_gives_zero():
+def test_colour_rule_no_edge_effect_or_no_interior_gives_zero():
     rng = np.random.default_rng(1)
     assert choose_border([rng.uniform(0.5, 1.5, (100, 100))])[0] == 0
     small = np.full((2 * DEPTH, 300), 3.0)
