@@ -2,6 +2,7 @@ import Engine
 import Kernels
 import ModelFile
 import Platform
+import Scoring
 
 enum InfoCommand {
     static let help = """
@@ -53,6 +54,9 @@ enum InfoCommand {
         let resize = m.resizeHeight == 0 ? "native size" : "resized to \(m.resizeWidth)x\(m.resizeHeight)"
         Console.out("input      \(m.inputChannels == 1 ? "gray" : "RGB"), \(resize), padded to a multiple of \(m.sizeMultiple) (\(m.padMode.rawValue))")
         Console.out("           mean \(list(m.mean)) std \(list(m.std))")
+        if m.errorNorm == .variance {
+            Console.out("error      squared error / the image's pixel variance (at least \(Format.general(errorNormVarianceFloor, 3)))")
+        }
         let border = m.scoreBorder == 0 ? "" : " (ignoring \(m.scoreBorder) px at each edge)"
         Console.out("scoring    gaussian sigma \(Format.general(Double(m.scoreSigma), 4)), \(m.scoreReduce.rawValue) of map\(border) / \(Format.general(Double(m.scoreScale), 6)), anomalous when score > \(Format.general(Double(m.threshold), 6))")
         if m.mapHasOwnSigma {

@@ -13,7 +13,7 @@ public struct Inspection {
     public var anomalous: Bool { score > threshold }
     public var mapThreshold: Float       // the threshold in map units (scaled with an overridden threshold)
     public var map: FrameArray           // the anomaly map (error smoothed with score.map_sigma), pixel units
-    public var error: FrameArray         // the raw error map before smoothing
+    public var error: FrameArray         // the raw error map before smoothing (÷ variance: score.error_norm)
     public var reconstruction: FrameArray // graph output, normalised units, channels x mapHeight x mapWidth
     public var mapWidth: Int, mapHeight: Int
     public var nanoseconds: UInt64       // preprocessing + inference + scoring
@@ -128,6 +128,9 @@ public final class Inspector {
         input.pixels.withUnsafeBufferPointer { p in
             reconstructionError(pixels: p.baseAddress!, reconstruction: buffers.reconstruction.pointer, channels: c,
                                 count: plane, mean: m.mean, std: m.std, into: buffers.error.pointer)
+            if m.errorNorm == .variance {
+                normaliseByVariance(buffers.error.pointer, count: plane, pixels: p.baseAddress!, pixelCount: c * plane)
+            }
         }
         let scored = buffers.scored ?? buffers.map
         blur.apply(buffers.error.pointer, height: h, width: w, into: scored.pointer, temp: buffers.temp.pointer)

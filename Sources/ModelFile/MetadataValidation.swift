@@ -23,7 +23,7 @@ extension Metadata {
         ("model.producer", "string"), ("train.dataset", "string"), ("train.command", "string"),
         ("train.licence", "string"), ("calib.method", "string"), ("calib.images", "u32"), ("calib.quantile", "f32"),
         ("quant.act_scales", "f32 array"), ("quant.method", "string"), ("score.border", "u32"),
-        ("score.map_sigma", "f32"), ("score.map_threshold", "f32"),
+        ("score.map_sigma", "f32"), ("score.map_threshold", "f32"), ("score.error_norm", "string"),
     ]
     /// Largest `score.border`: wider than any image a model scores, so no real file needs more.
     public static let maxScoreBorder: UInt32 = 4096
@@ -112,6 +112,13 @@ extension Metadata {
         guard border <= Metadata.maxScoreBorder else {
             throw ModelFileError(.badMetadata, "score.border is \(border); it must be 0...\(Metadata.maxScoreBorder)")
         }
+        var errorNorm = ErrorNorm.none
+        if case .string(let value) = find("score.error_norm") {
+            guard let parsed = ErrorNorm(rawValue: value) else {
+                throw ModelFileError(.badMetadata, "score.error_norm is '\(value)'; it must be 'none' or 'variance'")
+            }
+            errorNorm = parsed
+        }
         guard scale > 0 else { throw ModelFileError(.badMetadata, "score.scale is \(scale); it must be > 0") }
         guard threshold > 0 else { throw ModelFileError(.badMetadata, "score.threshold is \(threshold); it must be > 0") }
         var mapThreshold = threshold * scale
@@ -131,6 +138,7 @@ extension Metadata {
         self.scoreSigma = sigma
         self.mapSigma = mapSigma
         self.scoreBorder = Int(border)
+        self.errorNorm = errorNorm
         self.scoreReduce = reduce
         self.scoreScale = scale
         self.threshold = threshold

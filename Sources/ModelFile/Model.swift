@@ -94,6 +94,14 @@ public struct TensorInfo: Equatable, Sendable {
 public enum PadMode: String, Sendable { case replicate, zero }
 public enum ScoreReduce: String, Sendable { case max, mean }
 
+/// What the per-pixel error is divided by (docs/model-format.md, Scoring step 4).
+public enum ErrorNorm: String, Sendable {
+    case none
+    /// The model-input image's pixel variance (floored): errors relative to the image's contrast, so
+    /// that the same part under brighter light does not score higher.
+    case variance
+}
+
 /// A metadata value as stored (types 1-5 of the format).
 public enum MetaValue: Equatable, Sendable {
     case u32(UInt32)
@@ -125,6 +133,8 @@ public struct Metadata: Equatable, Sendable {
     public var mapThreshold: Float
     /// Pixels at each edge of the smoothed map that the image score ignores (optional key, 0 = none).
     public var scoreBorder: Int
+    /// Optional key `score.error_norm`, absent = `.none`.
+    public var errorNorm: ErrorNorm
     public var scoreReduce: ScoreReduce
     public var scoreScale: Float
     public var threshold: Float

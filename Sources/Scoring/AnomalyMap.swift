@@ -17,6 +17,31 @@ public func reconstructionError(pixels: UnsafePointer<Float>, reconstruction: Un
     if channels > 1 { for i in 0..<count { error[i] *= inverse } }
 }
 
+/// The smallest variance `score.error_norm = variance` divides by: an almost uniform frame (lens cap,
+/// lights off) then scores high instead of infinite. 1e-4 is a standard deviation of 2.55 gray levels.
+public let errorNormVarianceFloor = 1e-4
+
+/// Population variance of `count` values (all channels of an image), in Double, two passes.
+public func pixelVariance(_ pixels: UnsafePointer<Float>, count: Int) -> Double {
+    guard count > 0 else { return 0 }
+    var sum = 0.0
+    for i in 0..<count { sum += Double(pixels[i]) }
+    let mean = sum / Double(count)
+    var squares = 0.0
+    for i in 0..<count {
+        let d = Double(pixels[i]) - mean
+        squares += d * d
+    }
+    return squares / Double(count)
+}
+
+/// Divides the error map by the image's variance (floored): `score.error_norm = variance`.
+public func normaliseByVariance(_ error: UnsafeMutablePointer<Float>, count: Int, pixels: UnsafePointer<Float>,
+                                pixelCount: Int) {
+    let factor = Float(1 / max(pixelVariance(pixels, count: pixelCount), errorNormVarianceFloor))
+    for i in 0..<count { error[i] *= factor }
+}
+
 public enum ScoreReduction: Sendable { case max, mean }
 
 /// Reduces the smoothed [height, width] map to one number, over the pixels at least `border` from

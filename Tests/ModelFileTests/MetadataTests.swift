@@ -53,6 +53,8 @@ final class MetadataTests: XCTestCase {
             ("score.map_threshold", .f32(0), "score.map_threshold is 0.0; it must be > 0"),
             ("score.border", .u32(4097), "score.border is 4097"),
             ("score.border", .f32(2), "'score.border' must be a u32"),
+            ("score.error_norm", .string("std"), "score.error_norm is 'std'; it must be 'none' or 'variance'"),
+            ("score.error_norm", .u32(1), "'score.error_norm' must be a string"),
             ("score.scale", .f32(0), "score.scale is 0.0"),
             ("score.threshold", .f32(-1), "score.threshold is -1.0"),
             ("score.threshold", .f32(.nan), "floats must be finite"),
@@ -73,12 +75,15 @@ final class MetadataTests: XCTestCase {
         spec.setMeta("input.size_multiple", .u32(1))
         spec.setMeta("score.border", .u32(4096))
         spec.setMeta("score.map_sigma", .f32(64))
+        spec.setMeta("score.error_norm", .string("variance"))
         spec.setMeta("model.producer", .string(String(repeating: "é", count: 2048)))   // 4096 UTF-8 bytes
         spec.setMeta("x.big_array", .u32Array([UInt32](repeating: 7, count: 4096)))
         let m = try load(spec.bytes).metadata
         XCTAssertEqual(m.scoreSigma, 0)
         XCTAssertEqual(m.scoreBorder, 4096)
         XCTAssertEqual(m.mapSigma, 64)
+        XCTAssertEqual(m.errorNorm, .variance)
+        XCTAssertEqual(try load(Samples.full().bytes).metadata.errorNorm, .none, "absent: no normalisation")
         XCTAssertEqual(m.resizeHeight, 8192)
         XCTAssertEqual(m.value("x.big_array"), .u32Array([UInt32](repeating: 7, count: 4096)))
     }

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import metrics
 from .corrupt import SHAPE_P, SHAPES, fill
-from .score import Scorer, interior
+from .score import ERROR_NORMS, VARIANCE_FLOOR, Scorer, interior, smooth
 
 FACTOR = 3.0      # colour rule: how much worse than the interior an edge band may be and still be scored
 DEPTH = 32        # the widest border either rule picks; the interior is everything deeper than this
@@ -106,6 +106,28 @@ def choose_border(maps: list[np.ndarray], factor: float = FACTOR) -> tuple[int, 
     too_high = np.nonzero(profile > factor * inner)[0]
     border = 0 if len(too_high) == 0 else int(too_high[-1]) + 1
     return border, profile, inner
+
+
+def choose_error_norm(mf, images: list[np.ndarray]) -> tuple[str, str]:
+    """("none" or "variance", one line saying why) for model file `mf` on held-out good gray `images`:
+    variance when its best planted-defect AUROC (any border) beats none's by more than TOLERANCE,
+    so that the simpler score stays unless the planted defects say otherwise."""
+    scorer = Scorer(mf)
+    scorer.error_norm = "none"                      # raw errors; each candidate divides them itself
+    images = [scorer.prepare(im) for im in images]
+    if images[0].shape[0] != 1:
+        return "none", "colour model: the training corruptions cannot plant defects in it"
+    planted = planted_set(images)
+    clean_err = [(scorer.score_pixels(im).error, float(im.var())) for im in images]
+    planted_err = [(scorer.score_pixels(im).error, float(im.var())) for im in planted]
+    best = {}
+    for norm in ERROR_NORMS:
+        divide = (lambda v: max(v, VARIANCE_FLOOR)) if norm == "variance" else (lambda v: 1.0)
+        maps = lambda pairs: [smooth(e / divide(v), scorer.sigma) for e, v in pairs]  # noqa: E731
+        best[norm] = float(auroc_by_border(maps(clean_err), maps(planted_err)).max())
+    chosen = "variance" if best["variance"] > best["none"] + TOLERANCE else "none"
+    return chosen, (f"best image AUROC over borders, {len(clean_err)} held-out good against {len(planted_err)} "
+                    f"planted: " + ", ".join(f"{n} {a:.4f}" for n, a in best.items()))
 
 
 def choose_for_model(mf, images: list[np.ndarray]) -> tuple[int, str]:

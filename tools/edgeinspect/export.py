@@ -12,7 +12,7 @@ from .golden import write_golden
 from .model import AutoEncoder, ModelConfig
 from .modelfile import Meta, ModelFile, make_tensor, read, write
 from .quantize import DEFAULT_IMAGES, DEFAULT_PERCENTILE, add_activation_scales, training_images
-from .score import Scorer, interior, load_image
+from .score import ERROR_NORMS, Scorer, interior, load_image
 
 # Threshold rule: the `quantile` of the held-out good scores times `margin`. A margin above 1
 # keeps good parts that are slightly worse than every calibration image from being rejected.
@@ -74,6 +74,8 @@ def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
         md["score.border"] = Meta.u32(score["border"])
     if "map_sigma" in score:
         md["score.map_sigma"] = Meta.f32(score["map_sigma"])
+    if score.get("error_norm", "none") != "none":
+        md["score.error_norm"] = Meta.string(score["error_norm"])
     if "map_threshold" in score and score.get("map_sigma", score["sigma"]) != score["sigma"]:
         md["score.map_threshold"] = Meta.f32(score["map_threshold"])
     calib = score.get("calib")
@@ -144,6 +146,20 @@ def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -
     return _set_chosen(ckpt, "border", value, images, choose, int, 4096, "--score-border")
 
 
+def set_error_norm(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> str:
+    """score.error_norm: none, variance, or "auto" (border.choose_error_norm on the calibration images)."""
+    if value == "auto":
+        images = images if images is not None else calibration_images(ckpt)
+        chosen, why = border.choose_error_norm(build_modelfile(ckpt, "f32"), images)
+        print(f"score.error_norm auto: {chosen} ({why})")
+    elif value in ERROR_NORMS:
+        chosen = value
+    else:
+        raise SystemExit(f"--error-norm {value}: must be {', '.join(ERROR_NORMS)} or auto")
+    ckpt["score"]["error_norm"] = chosen
+    return chosen
+
+
 def set_map_sigma(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> float:
     """score.map_sigma: "auto" is map_sigma.py's rule on the calibration images. The score does not
     read it, so the threshold stays valid."""
@@ -195,8 +211,11 @@ def export(args) -> None:
         if value is not None and value != ckpt["score"][key]:
             ckpt["score"][key] = value
             overridden = True
-    needs_images = "auto" in (args.score_border, args.map_sigma)
+    needs_images = "auto" in (args.error_norm, args.score_border, args.map_sigma)
     held_out = calibration_images(ckpt) if needs_images else None   # read once
+    if args.error_norm is not None:   # first: the border and the map's sigma are chosen on its maps
+        previous = ckpt["score"].get("error_norm", "none")
+        overridden = set_error_norm(ckpt, args.error_norm, held_out) != previous or overridden
     if args.score_border is not None:
         previous = ckpt["score"].get("border", 0)
         overridden = set_border(ckpt, args.score_border, held_out) != previous or overridden
@@ -249,6 +268,9 @@ def add_arguments(p) -> None:
                    help="keep the f32 threshold instead of recalibrating f16/i8 exports")
     p.add_argument("--sigma", type=float, help="override score.sigma (recalibrates the threshold)")
     p.add_argument("--reduce", choices=["max", "mean"], help="override score.reduce (recalibrates)")
+    p.add_argument("--error-norm", metavar="none|variance|auto",
+                   help="override score.error_norm: divide the error by the image's pixel variance, or auto "
+                        "(chosen with defects planted in the calibration images, see border.py); recalibrates")
     p.add_argument("--score-border", metavar="N|auto",
                    help="override score.border: pixels at each edge of the map the score ignores, or auto "
                         "(chosen from the calibration images, see border.py); recalibrates")

@@ -70,7 +70,7 @@ OPTIONAL_META_TYPES = {
     "train.licence": META_STRING, "calib.method": META_STRING, "calib.images": META_U32,
     "calib.quantile": META_F32,
     "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING, "score.border": META_U32,
-    "score.map_sigma": META_F32, "score.map_threshold": META_F32,
+    "score.map_sigma": META_F32, "score.map_threshold": META_F32, "score.error_norm": META_STRING,
 }
 MAX_SCORE_BORDER = 4096
 # Per-node input activation scales for int8 compute (docs/model-format.md, "int8 compute").
@@ -392,6 +392,8 @@ def _check_required_meta(meta: dict[str, Meta]):
         raise ModelFileError("metadata score.sigma: must be in 0..64")
     if not 0 <= v.get("score.map_sigma", 0) <= 64:
         raise ModelFileError("metadata score.map_sigma: must be in 0..64")
+    if v.get("score.error_norm", "none") not in ("none", "variance"):
+        raise ModelFileError(f"metadata score.error_norm: {v['score.error_norm']!r} (none or variance)")
     if v["score.reduce"] not in ("max", "mean"):
         raise ModelFileError(f"metadata score.reduce: {v['score.reduce']!r}")
     if v.get("score.border", 0) > MAX_SCORE_BORDER:

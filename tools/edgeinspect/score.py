@@ -20,6 +20,9 @@ from .modelfile import ModelFile
 LUMA = (0.299, 0.587, 0.114)
 
 
+ERROR_NORMS = ("none", "variance")   # score.error_norm; absent = none
+VARIANCE_FLOOR = 1e-4  # what variance normalisation divides by at least (a std of 2.55 gray levels)
+
 def load_image(path: str, channels: int = 1) -> np.ndarray:
     """Decode to float64 [C, H, W] in [0, 1]. Gray models take luma of RGB; RGB models replicate
     a gray image to three channels."""
@@ -106,7 +109,7 @@ def interior(m: np.ndarray, border: int) -> np.ndarray:
 class ScoreResult:
     image: np.ndarray   # [C, H, W] model-input pixels in [0, 1] (after resize)
     recon: np.ndarray   # [C, H, W] graph output cropped, normalised space (float32)
-    error: np.ndarray   # [H, W] raw error map, pixel units
+    error: np.ndarray   # [H, W] raw error map, pixel units (/ the image's variance: score.error_norm)
     map: np.ndarray     # [H, W] the anomaly map: error smoothed with score.map_sigma
     scored: np.ndarray  # [H, W] error smoothed with score.sigma, the map the score reduces
     score: float
@@ -130,6 +133,7 @@ class Scorer:
         self.sigma = mf.meta("score.sigma")
         self.map_sigma = mf.meta("score.map_sigma") if "score.map_sigma" in mf.metadata else self.sigma
         self.border = mf.meta("score.border") if "score.border" in mf.metadata else 0
+        self.error_norm = mf.meta("score.error_norm") if "score.error_norm" in mf.metadata else "none"
         self.reduce = mf.meta("score.reduce")
         self.scale = mf.meta("score.scale")
         self.threshold = mf.meta("score.threshold")
@@ -161,6 +165,8 @@ class Scorer:
         recon = self.reconstruct(image)
         out = recon.astype(np.float64) * self.std[:, None, None] + self.mean[:, None, None]
         error = ((out - image) ** 2).mean(axis=0)
+        if self.error_norm == "variance":
+            error = error / max(float(image.astype(np.float64).var()), VARIANCE_FLOOR)
         smoothed = smooth(error, self.sigma)
         shown = smoothed if self.map_sigma == self.sigma else smooth(error, self.map_sigma)
         scored = interior(smoothed, self.border)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import data as D
 from .export import (DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images, set_border,
-                     set_map_sigma)
+                     set_error_norm, set_map_sigma)
 from .model import AutoEncoder, ModelConfig
 
 SYNTHETIC = "synthetic"
@@ -187,6 +187,8 @@ def train(args) -> None:
     ck = state()
     _save(last, ck)
     images = calibration_images(ck)
+    if args.error_norm is not None:
+        set_error_norm(ck, args.error_norm, images)
     if args.score_border is not None:
         set_border(ck, args.score_border, images)
     if args.map_sigma is not None:
@@ -244,6 +246,9 @@ def add_arguments(p) -> None:
     p.add_argument("--calib-count", type=int, default=64, help="synthetic: calibration images generated")
     p.add_argument("--sigma", type=float, default=4.0, help="score.sigma")
     p.add_argument("--reduce", choices=["max", "mean"], default="max", help="score.reduce")
+    p.add_argument("--error-norm", metavar="none|variance|auto", default="auto",
+                   help="score.error_norm: divide the error by the image's pixel variance; auto decides with "
+                        "defects planted in the calibration images (edgeinspect/border.py)")
     p.add_argument("--score-border", metavar="N|auto", default="auto",
                    help="score.border: pixels at each edge of the map the score ignores; auto picks it from "
                         "the calibration images (edgeinspect/border.py)")

@@ -128,6 +128,8 @@ def test_semantic_errors_are_reported(modelfile):
     rejected(lambda m: m.metadata.update({"input.std": Meta.f32s([0.0])}), "std")
     rejected(lambda m: m.metadata.update({"score.map_sigma": Meta.f32(65.0)}), "map_sigma")
     rejected(lambda m: m.metadata.update({"score.map_sigma": Meta.u32(8)}), "map_sigma")
+    rejected(lambda m: m.metadata.update({"score.error_norm": Meta.string("std")}), "error_norm")
+    rejected(lambda m: m.metadata.update({"score.error_norm": Meta.u32(1)}), "error_norm")
     rejected(lambda m: m.metadata.update({"Bad.Key": Meta.u32(1)}), r"\[a-z0-9._\]")
     rejected(lambda m: setattr(m.nodes[1], "inputs", [5]), "forward reference")
     rejected(lambda m: m.nodes.append(Node("sigmoid", [1])), "do not contribute")

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from edgeinspect.graph import Node, conv_node
 from edgeinspect.modelfile import Meta, ModelFile, Tensor
-from edgeinspect.score import Scorer, gaussian_kernel, resize, smooth
+from edgeinspect.score import VARIANCE_FLOOR, Scorer, gaussian_kernel, resize, smooth
 
 
 def scaling_model(weight: float, sigma: float, reduce="max", multiple=4, resize_to=(0, 0), scale=1.0):
@@ -81,6 +81,21 @@ def test_border_only_narrows_what_the_score_reduces():
     assert math.isclose(bordered.score, plain.map[2:-2, 2:-2].max(), rel_tol=1e-12)
     mf.metadata["score.border"] = Meta.u32(50)  # shrinks to min(50, (9-1)//2, (12-1)//2) = 4: rows 4:5
     assert math.isclose(Scorer(mf).score_pixels(pixels).score, plain.map[4:5, 4:8].max(), rel_tol=1e-12)
+
+
+def test_variance_norm_divides_error_map_and_score_by_the_image_variance():
+    pixels = np.random.default_rng(4).uniform(0.2, 0.6, (1, 14, 18))
+    mf = scaling_model(0.5, sigma=1.0)
+    plain = Scorer(mf).score_pixels(pixels)
+    mf.metadata["score.error_norm"] = Meta.string("variance")
+    normed = Scorer(mf).score_pixels(pixels)
+    v = pixels.var()
+    assert v > VARIANCE_FLOOR
+    assert np.allclose(normed.error, plain.error / v, rtol=1e-12) and np.allclose(normed.map, plain.map / v, rtol=1e-12)
+    assert math.isclose(normed.score, plain.score / v, rel_tol=1e-12)
+    flat = np.full((1, 14, 18), 0.3)   # no contrast: divided by the floor, not by zero
+    assert math.isclose(Scorer(mf).score_pixels(flat).score,
+                        Scorer(scaling_model(0.5, sigma=1.0)).score_pixels(flat).score / VARIANCE_FLOOR, rel_tol=1e-12)
 
 
 def test_map_sigma_smooths_the_map_and_leaves_the_score_alone():
