@@ -30,6 +30,7 @@ aarch64)
     cpu=${2:-cortex-a53}
     triple=aarch64-none-none-elf          # Embedded's aarch64 stdlib; Linux comes from clang below
     sysroot=/usr/aarch64-linux-gnu
+    libs=.build-cross/arm64-libs/usr      # unpacked by cross/install-deps.sh
     case "$cpu" in
         cortex-a53|cortex-a72|cortex-a76) ;;
         *) echo "cross/build.sh: aarch64 CPU must be cortex-a53, cortex-a72 or cortex-a76" >&2; exit 2 ;;
@@ -40,11 +41,12 @@ aarch64)
     isa=(-march=armv8-a -mtune="$cpu")
     swift_target=(-target "$triple" -Xcc "${isa[0]}" -Xcc "${isa[1]}"
                   -Xfrontend -clang-target -Xfrontend aarch64-unknown-linux-gnu
-                  -Xcc --sysroot=$sysroot -Xcc -isystem -Xcc /usr/include/aarch64-linux-gnu -Xcc -isystem -Xcc /usr/include)
-    c_target=(--target=aarch64-linux-gnu --sysroot=$sysroot -isystem /usr/include/aarch64-linux-gnu
-              -isystem /usr/include "${isa[@]}" -fPIE)
+                  -Xcc --sysroot=$sysroot -Xcc -isystem -Xcc $libs/include/aarch64-linux-gnu
+                  -Xcc -isystem -Xcc $libs/include)
+    c_target=(--target=aarch64-linux-gnu --sysroot=$sysroot -isystem $libs/include/aarch64-linux-gnu
+              -isystem $libs/include "${isa[@]}" -fPIE)
     # -static fails on a protected-symbol relocation in Debian's glibc; -static-pie works.
-    link=(--target=aarch64-linux-gnu -fuse-ld=lld -static-pie -L /usr/lib/aarch64-linux-gnu
+    link=(--target=aarch64-linux-gnu -fuse-ld=lld -static-pie -L $libs/lib/aarch64-linux-gnu
           -lv4l2 -lv4lconvert -lpng -ljpeg -lz -lrt -lm -lpthread)
     out=.build-cross/aarch64-$cpu
     ;;
