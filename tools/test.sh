@@ -55,6 +55,6 @@ step "field test: edge-inspect watch on Debian's kernel under qemu (vivid camera
 FIELDTEST_REQUIRE_DAEMON=1 tools/fieldtest/run.sh "$EDGE_INSPECT_EMBEDDED_BIN"
 
 step "python tools tests"
-(cd tools && .venv/bin/python -m pytest -q tests)
+(cd tools && .venv/bin/python -m pytest -q --durations=8 tests)   # the 8 slowest, to keep CI in budget
 
 step "done in $(( $(date +%s) - start ))s"
