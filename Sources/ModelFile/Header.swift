@@ -9,11 +9,23 @@ struct Header {
     static let tableEntrySize = 96
     static let dataAlignment = 64
     static let maxTensors = 4096
+    /// Header flag bit 0: the file sets `score.error_norm`, which changes the score's units. Readers
+    /// from before the key require flags == 0, so they refuse the file instead of ignoring the key
+    /// and comparing plain errors with a threshold in variance units (a line that passes every part).
+    static let errorNormFlag: UInt32 = 1
+    static let knownFlags: UInt32 = errorNormFlag
+
+    /// The flags a file with these metadata entries must carry (the serializer sets them).
+    static func flags(for metadata: [(key: String, value: MetaValue)]) -> UInt32 {
+        let norm = metadata.first { $0.key == "score.error_norm" }?.value
+        return norm == nil || norm == MetaValue.string(ErrorNorm.none.rawValue) ? 0 : errorNormFlag
+    }
 
     var metadataOffset: Int, metadataSize: Int
     var graphOffset: Int, graphSize: Int
     var tableOffset: Int, tensorCount: Int
     var dataOffset: Int, dataSize: Int
+    var flags: UInt32
 
     /// Checks in the order a person would want to hear about problems: not our file, wrong version,
     /// truncated, corrupted, and only then the layout (which a valid checksum vouches was written so).
@@ -54,7 +66,9 @@ struct Header {
         guard headerSize == UInt32(size) else {
             throw ModelFileError(.badLayout, "header size is \(headerSize); version 1 headers are \(size) bytes")
         }
-        guard flags == 0 else { throw ModelFileError(.badLayout, "header flags are \(hex32(flags)); version 1 defines none, so they must be 0") }
+        guard flags & ~knownFlags == 0 else {
+            throw ModelFileError(.badLayout, "header flags are \(hex32(flags)); this build knows only \(hex32(knownFlags)) (score.error_norm), so the file needs a newer edge-inspect")
+        }
         if let index = reserved.firstIndex(where: { $0 != 0 }) {
             throw ModelFileError(.badLayout, "reserved header byte at offset \(96 + index) is \(reserved[index]); it must be 0")
         }
@@ -88,7 +102,7 @@ struct Header {
         let header = Header(metadataOffset: Int(metaOffset), metadataSize: Int(metaSize),
                             graphOffset: Int(graphOffset), graphSize: Int(graphSize),
                             tableOffset: Int(tableOffset), tensorCount: Int(tensorCount),
-                            dataOffset: Int(dataOffset), dataSize: Int(dataSize))
+                            dataOffset: Int(dataOffset), dataSize: Int(dataSize), flags: flags)
         for offset in Int(tableEnd)..<header.dataOffset where bytes[offset] != 0 {
             throw ModelFileError(.badLayout, "padding byte at offset \(offset) before the data section is \(bytes[offset]); it must be 0")
         }

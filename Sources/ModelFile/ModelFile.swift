@@ -19,6 +19,12 @@ public struct ModelFile {
         var metadataReader = ByteReader(bytes, start: header.metadataOffset, count: header.metadataSize,
                                         kind: .badMetadata, section: "metadata section")
         let metadata = try Metadata(entries: try MetadataParser.parse(&metadataReader))
+        let expectedFlags = Header.flags(for: metadata.entries)
+        guard header.flags == expectedFlags else {
+            throw ModelFileError(.badLayout, expectedFlags == 0
+                ? "header flag \(hex32(Header.errorNormFlag)) (score.error_norm) is set, but the metadata has no score.error_norm other than 'none'"
+                : "score.error_norm is set, but header flag \(hex32(Header.errorNormFlag)) is not: older readers would ignore the key and score in other units than the threshold")
+        }
         var graphReader = ByteReader(bytes, start: header.graphOffset, count: header.graphSize,
                                      kind: .badGraph, section: "graph section")
         let graph = try GraphParser.parse(&graphReader, tensorCount: header.tensorCount)

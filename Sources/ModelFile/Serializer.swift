@@ -136,6 +136,7 @@ extension ModelFile {
         w.patch64(UInt64(tensors.count), at: 64)
         w.patch64(UInt64(dataOffset), at: 72)
         w.patch64(UInt64(w.count - dataOffset), at: 80)
+        w.patch32(Header.flags(for: metadata), at: 92)
         setChecksum(&w.bytes)
         return w.bytes
     }

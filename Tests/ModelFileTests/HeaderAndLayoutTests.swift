@@ -141,7 +141,17 @@ final class HeaderAndLayoutTests: XCTestCase {
 
     func testHeaderFieldRules() {
         assertRejected(edited(valid) { put32(&$0, HeaderField.headerSize, 64) }, .badLayout, "header size is 64")
-        assertRejected(edited(valid) { put32(&$0, HeaderField.flags, 1) }, .badLayout, "flags")
+        assertRejected(edited(valid) { put32(&$0, HeaderField.flags, 2) }, .badLayout, "header flags are 0x00000002; this build knows only")
+        // Bit 0 marks score.error_norm, which older readers (flags must be 0) then refuse instead of
+        // ignoring: it must be set exactly when the key is.
+        assertRejected(edited(valid) { put32(&$0, HeaderField.flags, 1) }, .badLayout, "metadata has no score.error_norm")
+        var normed = Samples.full()
+        normed.setMeta("score.error_norm", .string("variance"))
+        XCTAssertEqual(get32(normed.bytes, HeaderField.flags), 1, "the serializer sets the flag")
+        XCTAssertNoThrow(try load(normed.bytes))
+        assertRejected(edited(normed.bytes) { put32(&$0, HeaderField.flags, 0) }, .badLayout, "header flag 0x00000001 is not")
+        normed.setMeta("score.error_norm", .string("none"))
+        XCTAssertEqual(get32(normed.bytes, HeaderField.flags), 0, "'none' changes nothing, so no flag")
         assertRejected(edited(valid) { $0[HeaderField.reserved + 31] = 1 }, .badLayout, "reserved header byte at offset 127")
         assertRejected(edited(valid) { put64(&$0, HeaderField.metadataOffset, 0) }, .badLayout, "metadata offset is 0")
         assertRejected(edited(valid) { put64(&$0, HeaderField.metadataOffset, 136) }, .badLayout)

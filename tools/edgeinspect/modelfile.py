@@ -24,6 +24,16 @@ HEADER_SIZE = 128
 TABLE_ENTRY_SIZE = 96
 ALIGN = 64
 CHECKSUM_OFFSET = 88
+FLAGS_OFFSET = 92
+# Header flag bit 0: the file sets score.error_norm, which changes the score's units. Readers from
+# before the key require flags == 0, so they refuse the file instead of ignoring the key.
+FLAG_ERROR_NORM = 1
+KNOWN_FLAGS = FLAG_ERROR_NORM
+
+
+def required_flags(metadata: dict[str, "Meta"]) -> int:
+    norm = metadata.get("score.error_norm")
+    return 0 if norm is None or norm.value == "none" else FLAG_ERROR_NORM
 
 META_U32, META_F32, META_STRING, META_F32_ARRAY, META_U32_ARRAY = 1, 2, 3, 4, 5
 DTYPE_F32, DTYPE_F16, DTYPE_I8 = 0, 1, 2
@@ -268,6 +278,7 @@ def serialize(mf: ModelFile) -> bytes:
     struct.pack_into("<QQQQQQQQQ", header, 16, file_size, HEADER_SIZE, len(meta),
                      HEADER_SIZE + len(meta), len(graph), table_off, len(mf.tensors),
                      data_off, len(data))
+    struct.pack_into("<I", header, FLAGS_OFFSET, required_flags(mf.metadata))
     body = bytes(header) + meta + graph + bytes(table)
     blob = bytearray(body + b"\0" * (data_off - len(body)) + bytes(data))
     struct.pack_into("<I", blob, CHECKSUM_OFFSET, zlib.crc32(bytes(blob)) & 0xFFFFFFFF)
@@ -541,8 +552,8 @@ def parse(blob: bytes) -> ModelFile:
     actual = zlib.crc32(bytes(zeroed)) & 0xFFFFFFFF
     if actual != checksum:
         raise ModelFileError(f"checksum {checksum:#010x} != computed {actual:#010x}")
-    if flags != 0:
-        raise ModelFileError(f"flags {flags} are not 0")
+    if flags & ~KNOWN_FLAGS:
+        raise ModelFileError(f"header flags {flags:#x}: this reader knows only {KNOWN_FLAGS:#x} (score.error_norm)")
     if any(blob[96:128]):
         raise ModelFileError("reserved header bytes are not zero")
     if meta_off != HEADER_SIZE:
@@ -563,6 +574,9 @@ def parse(blob: bytes) -> ModelFile:
 
     metadata = _parse_metadata(blob, meta_off, meta_size)
     _check_required_meta(metadata)
+    if flags != required_flags(metadata):
+        raise ModelFileError("header flag 0x1 (score.error_norm) does not match the metadata: it must be set "
+                             "exactly when score.error_norm is present and not 'none'")
     tensors = _parse_tensors(blob, table_off, tensor_count, data_off, data_size)
     names = [t.name for t in tensors]
     unique = [n if names.count(n) == 1 else f"{n}#{i}" for i, n in enumerate(names)]
