@@ -8,9 +8,10 @@ hides the defects that lie in the band, so good images alone cannot say how wide
 
 The rule (gray models): plant small synthetic defects in the held-out good images (one training
 shape and fill, `corrupt.py`, in a 32-96 px window (at most the image's side) placed anywhere,
-edges included; COPIES per image, a fixed seed), score clean and planted images, and take the border whose image AUROC (clean against
-planted) is best; of the borders within TOLERANCE of the best, the narrowest, since the estimate's
-noise is larger than that and a narrower band hides fewer real defects. On magnetic tiles, whose
+edges included; COPIES per image, a fixed seed), score clean and planted images, and take the
+border whose image AUROC (clean against planted) is best; of the borders within TOLERANCE of the
+best, the narrowest, since the estimate's noise is larger than that and a narrower band hides
+fewer real defects. On magnetic tiles, whose
 good images peak on the rim, it picks 13 px where the earlier profile rule (below) picked 7, and the
 test set's image AUROC rose from 0.757 to 0.810 (weights/README.md; 18 px with the error norm).
 

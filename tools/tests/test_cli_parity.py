@@ -169,7 +169,8 @@ def with_every_score_key(directory: Path) -> Path:
     from edgeinspect.modelfile import Meta, write
     mf = read(str(REPO / "weights/synthetic-texture.eim"))
     mf.metadata.update({"score.error_norm": Meta.string("variance"), "score.border": Meta.u32(5),
-                        "score.map_sigma": Meta.f32(10), "score.map_threshold": Meta.f32(1), "score.threshold": Meta.f32(1)})
+                        "score.map_sigma": Meta.f32(10), "score.map_threshold": Meta.f32(1),
+                        "score.threshold": Meta.f32(1)})
     path = directory / "every-score-key.eim"
     write(str(path), mf)
     return path

@@ -6,8 +6,8 @@ import pytest
 
 from edgeinspect.export import build_modelfile
 from edgeinspect.graph import Node
-from edgeinspect.modelfile import (CHECKSUM_OFFSET, HEADER_SIZE, ModelFileError, Meta, ModelFile,
-                                   Tensor, parse, quantize_int8, serialize)
+from edgeinspect.modelfile import (CHECKSUM_OFFSET, FLAGS_OFFSET, HEADER_SIZE, ModelFileError, Meta,
+                                   ModelFile, Tensor, parse, quantize_int8, serialize)
 
 
 def header(blob):
@@ -152,18 +152,18 @@ def test_error_norm_sets_header_flag_0_and_the_two_must_agree(modelfile):
     """Readers from before score.error_norm require flags == 0: the flag makes them refuse such a
     file instead of scoring plain errors against a threshold in variance units."""
     plain = serialize(modelfile)
-    assert struct.unpack_from("<I", plain, 92)[0] == 0
+    assert struct.unpack_from("<I", plain, FLAGS_OFFSET)[0] == 0
     normed = ModelFile({**modelfile.metadata, "score.error_norm": Meta.string("variance")},
                        modelfile.nodes, modelfile.output, modelfile.tensors)
     blob = bytearray(serialize(normed))
-    assert struct.unpack_from("<I", blob, 92)[0] == 1
-    struct.pack_into("<I", blob, 92, 0)
+    assert struct.unpack_from("<I", blob, FLAGS_OFFSET)[0] == 1
+    struct.pack_into("<I", blob, FLAGS_OFFSET, 0)
     with pytest.raises(ModelFileError, match="flag 0x1"):
         parse(refresh_crc(blob))
     blob = bytearray(plain)
-    struct.pack_into("<I", blob, 92, 1)
+    struct.pack_into("<I", blob, FLAGS_OFFSET, 1)
     with pytest.raises(ModelFileError, match="flag 0x1"):
         parse(refresh_crc(blob))
-    struct.pack_into("<I", blob, 92, 2)
+    struct.pack_into("<I", blob, FLAGS_OFFSET, 2)
     with pytest.raises(ModelFileError, match="knows only"):
         parse(refresh_crc(blob))
