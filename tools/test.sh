@@ -6,9 +6,6 @@
 # exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The field test's qemu guest sees the host's root except /tmp and /run, which are its own: stop now
-# rather than after ten minutes of builds (tools/fieldtest/run.sh refuses such paths too).
-case $(pwd -P) in /tmp/*|/run/*) echo "test.sh: clone outside /tmp and /run; the field test's guest cannot see $(pwd -P)" >&2; exit 2;; esac
 start=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$1" $(( $(date +%s) - start )); }
 # Runs a command, hiding per-file progress and per-test "passed" lines, keeping its exit code.

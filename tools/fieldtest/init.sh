@@ -2,7 +2,8 @@
 # PID 1 of the field-test guest. Loads the modules that reach the host over virtio-9p, mounts the
 # host's root read-only at /host with this guest's /dev, /proc and /sys over it (so the host's own
 # programs and libraries run in a chroot against this kernel's devices), mounts the writable results
-# share, runs the scenario script named by fieldtest.script= on the kernel command line, powers off.
+# share (and the checkout's own share where /tmp or /run would hide it), runs the scenario script
+# named by fieldtest.script= on the kernel command line, powers off.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -15,6 +16,13 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroo
 for d in dev proc sys; do mount --bind "/$d" "/host/$d"; done
 mount -t tmpfs tmpfs /host/tmp
 mount -t tmpfs tmpfs /host/run
+# A checkout under /tmp or /run is hidden by those; its own share puts it back at its path.
+repo=$(sed -n 's/.*fieldtest\.repo=\([^ ]*\).*/\1/p' /proc/cmdline)
+case $repo in
+    /tmp/*|/run/*) mkdir -p "/host$repo" &&
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose repo "/host$repo" ||
+        echo "init: cannot mount the checkout at $repo";;
+esac
 mkdir -p /host/tmp/results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /host/tmp/results ||
     echo "init: no results share"

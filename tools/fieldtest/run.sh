@@ -17,12 +17,13 @@ if [[ -z $bin ]]; then
     EDGEINSPECT_TARGET_CPU=haswell swift build -c release --scratch-path .build-fieldtest/swift >/dev/null
     bin=$(EDGEINSPECT_TARGET_CPU=haswell swift build -c release --scratch-path .build-fieldtest/swift --show-bin-path)/edge-inspect
 fi
-bin=$(realpath "$bin")
-# The guest sees the host's root, except /tmp and /run, which are its own.
-case $bin in /tmp/*|/run/*) echo "fieldtest: $bin must not be under /tmp or /run" >&2; exit 2;; esac
-
 out="$repo/.build-fieldtest"
 mkdir -p "$out/bin"
+# The guest sees the host's root, except /tmp and /run, which are its own; the checkout reaches it
+# through a share of its own (init.sh), so the binary goes in beside the probe wherever it was built.
+cp "$(realpath "$bin")" "$out/bin/edge-inspect"
+bin=$out/bin/edge-inspect
+case $repo in *[[:space:]]*) echo "fieldtest: the kernel command line cannot carry the path '$repo'" >&2; exit 2;; esac
 gcc -O2 -Wall -Werror -o "$out/bin/gpio-probe" tools/fieldtest/gpio-probe.c
 results="$out/results"
 rm -rf "$results"
@@ -40,8 +41,9 @@ start=$(date +%s)
 timeout "${FIELDTEST_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
     -nographic -no-reboot -net none \
     -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
-    -append "console=ttyS0 quiet panic=-1 fieldtest.script=$repo/tools/fieldtest/guest.sh" \
+    -append "console=ttyS0 quiet panic=-1 fieldtest.repo=$repo fieldtest.script=$repo/tools/fieldtest/guest.sh" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=$results,mount_tag=results,security_model=none" \
     > "$results/console.log" 2>&1 || echo "fieldtest: qemu exited with $?" >> "$results/console.log"
 echo "fieldtest: guest ran $(( $(date +%s) - start )) s ($(awk '{print $1, $2}' "$cache/ready"))"
