@@ -125,10 +125,16 @@ def train(args) -> None:
         # Provenance: the original command, then every command that continued it.
         command = f"{ck['command']} ; resumed at step {step}: {command}"
         print(f"resumed from {last} at step {step}")
+    if args.channels_last:
+        # oneDNN's convolutions run 1.5x faster on NHWC than on planar tensors here (2 threads,
+        # crop 192); the arithmetic is fp32 either way, only its summation order differs.
+        model = model.to(memory_format=torch.channels_last)
+    layout = torch.channels_last if args.channels_last else torch.contiguous_format
 
     def state() -> dict:
         return {"name": args.name or os.path.basename(os.path.normpath(args.out)),
-                "config": config.to_dict(), "model": model.state_dict(),
+                "config": config.to_dict(),
+                "model": {k: v.contiguous() for k, v in model.state_dict().items()},
                 "optimizer": opt.state_dict(), "step": step,
                 "cpu_seconds": cpu_seconds + time.process_time() - cpu_start,
                 "args": {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, list))},
@@ -156,11 +162,13 @@ def train(args) -> None:
         dirty, clean, mask = D.make_batch(rng, pool, args.batch, args.crop, border=args.border,
                                           corrupted=not args.plain, large=args.large_regions,
                                           jitter=args.intensity_jitter)
-        x = (torch.from_numpy(dirty) - mean) / std
-        y = (torch.from_numpy(clean) - mean) / std
+        x = ((torch.from_numpy(dirty) - mean) / std).contiguous(memory_format=layout)
+        y = ((torch.from_numpy(clean) - mean) / std).contiguous(memory_format=layout)
         for g in opt.param_groups:
             g["lr"] = _lr(step, args.steps, args.lr, used())
-        pred = model(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            pred = model(x)
+        pred = pred.float()  # the loss in fp32 whatever the forward pass used
         # Squared error, weighted up inside the corrupted blobs: there the network must repair,
         # everywhere else copying would do, and an unweighted loss mostly teaches copying.
         weight = 1.0 + args.mask_weight * torch.from_numpy(mask)
@@ -236,6 +244,11 @@ def add_arguments(p) -> None:
     p.add_argument("--widths", type=int, nargs=3, default=[16, 32, 64], metavar=("W1", "W2", "W3"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--channels-last", action="store_true",
+                   help="train on NHWC tensors (same fp32 arithmetic, another summation order; 1.5x faster here)")
+    p.add_argument("--bf16", action="store_true",
+                   help="forward pass under bfloat16 autocast (weights, optimiser and loss stay fp32); pays where "
+                        "the CPU has bf16 dot products (AVX512_BF16, AMX, ARMv8.6 BF16)")
     p.add_argument("--checkpoint-every", type=int, default=100)
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.add_argument("--resize", type=int, nargs=2, default=[0, 0], metavar=("H", "W"),

@@ -2,6 +2,7 @@ import hashlib
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from edgeinspect import synth
@@ -58,16 +59,17 @@ def test_train_export_golden_end_to_end(tmp_path):
     assert read_golden(str(tmp_path / "g" / "m.large.golden"))["image"].shape == (1, 96, 128)
 
 
-def test_training_reproduces_from_the_seed_and_resumes_exactly(tmp_path, monkeypatch):
+@pytest.mark.parametrize("speed", [[], ["--channels-last", "--bf16"]], ids=["planar-fp32", "nhwc-bf16"])
+def test_training_reproduces_from_the_seed_and_resumes_exactly(tmp_path, monkeypatch, speed):
     """The issue's 'fixed seed that reproduces the result': with --steps (no time budget) two runs
     give bit-identical weights, and a run resumed from its step-4 checkpoint ends where the run
-    that was not interrupted ends."""
+    that was not interrupted ends; also with the faster layout and precision."""
     from edgeinspect import train as T
 
     def train(out, *extra):
         main(["train", "--data", "synthetic", "--out", str(out), "--steps", "6", "--batch", "2",
               "--crop", "64", "--widths", "4", "8", "8", "--synthetic-count", "3", "--calib-count", "2",
-              "--threads", "1", "--checkpoint-every", "2", "--score-border", "0", *extra])
+              "--threads", "1", "--checkpoint-every", "2", "--score-border", "0", *speed, *extra])
         return torch.load(out / "last.pt", map_location="cpu", weights_only=True)
 
     save = T._save
@@ -84,3 +86,4 @@ def test_training_reproduces_from_the_seed_and_resumes_exactly(tmp_path, monkeyp
     c = train(tmp_path / "c", "--resume")
     assert c["step"] == 6
     assert all(torch.equal(a["model"][k], c["model"][k]) for k in a["model"])
+    assert all(v.is_contiguous() for v in a["model"].values())  # planar in the checkpoint either way
