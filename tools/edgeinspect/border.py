@@ -115,38 +115,53 @@ def choose_border(maps: list[np.ndarray], factor: float = FACTOR) -> tuple[int, 
     return border, profile, inner
 
 
-def choose_error_norm(mf, images: list[np.ndarray]) -> tuple[str, str]:
-    """("none" or "variance", one line saying why) for model file `mf` on held-out good gray `images`:
-    variance when its best planted-defect AUROC (any border) beats none's by more than TOLERANCE,
-    so that the simpler score stays unless the planted defects say otherwise."""
-    scorer = Scorer(mf)
-    scorer.error_norm = "none"                      # raw errors; each candidate divides them itself
-    images = [scorer.prepare(im) for im in images]
-    if images[0].shape[0] != 1:
+class PlantedErrors:
+    """The network's raw error maps and float64 pixel variances (what the runtime divides by) of the
+    held-out good images and of their planted copies. Both rules read them, so the network runs
+    once per image for both (it used to run twice: 20 s of a magnetic-tile export)."""
+
+    def __init__(self, mf, images: list[np.ndarray]):
+        scorer = Scorer(mf)
+        scorer.error_norm = "none"                  # raw errors; each candidate divides them itself
+        images = [scorer.prepare(im) for im in images]   # at the model's input size
+        self.sigma = scorer.sigma
+        self.gray = images[0].shape[0] == 1
+        run = lambda ims: [(scorer.score_pixels(im).error, float(im.astype(np.float64).var()))  # noqa: E731
+                           for im in ims]
+        self.clean, self.planted = (run(images), run(planted_set(images))) if self.gray else ([], [])
+
+    def maps(self, norm: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(clean, planted) maps the score reduces, with error norm `norm`: Scorer's `scored`."""
+        divide = (lambda v: max(v, VARIANCE_FLOOR)) if norm == "variance" else (lambda v: 1.0)  # noqa: E731
+        smoothed = lambda pairs: [smooth(e / divide(v), self.sigma) for e, v in pairs]  # noqa: E731
+        return smoothed(self.clean), smoothed(self.planted)
+
+
+def choose_error_norm(mf, images: list[np.ndarray], errors: PlantedErrors | None = None) -> tuple[str, str]:
+    """("none" or "variance", one line saying why) for model file `mf` on held-out good gray `images`
+    (`errors`: their PlantedErrors, if already computed): variance when its best planted-defect
+    AUROC (any border) beats none's by more than TOLERANCE, so that the simpler score stays unless
+    the planted defects say otherwise."""
+    errors = errors or PlantedErrors(mf, images)
+    if not errors.gray:
         return "none", "colour model: the training corruptions cannot plant defects in it"
-    planted = planted_set(images)
-    clean_err = [(scorer.score_pixels(im).error, float(im.var())) for im in images]
-    planted_err = [(scorer.score_pixels(im).error, float(im.var())) for im in planted]
-    best = {}
-    for norm in ERROR_NORMS:
-        divide = (lambda v: max(v, VARIANCE_FLOOR)) if norm == "variance" else (lambda v: 1.0)
-        maps = lambda pairs: [smooth(e / divide(v), scorer.sigma) for e, v in pairs]  # noqa: E731
-        best[norm] = float(auroc_by_border(maps(clean_err), maps(planted_err)).max())
+    best = {norm: float(auroc_by_border(*errors.maps(norm)).max()) for norm in ERROR_NORMS}
     chosen = "variance" if best["variance"] > best["none"] + TOLERANCE else "none"
-    return chosen, (f"best image AUROC over borders, {len(clean_err)} held-out good against {len(planted_err)} "
-                    f"planted: " + ", ".join(f"{n} {a:.4f}" for n, a in best.items()))
+    return chosen, (f"best image AUROC over borders, {len(errors.clean)} held-out good against "
+                    f"{len(errors.planted)} planted: " + ", ".join(f"{n} {a:.4f}" for n, a in best.items()))
 
 
-def choose_for_model(mf, images: list[np.ndarray]) -> tuple[int, str]:
-    """(border, one line saying why) for model file `mf` on held-out good `images` ([C, H, W])."""
+def choose_for_model(mf, images: list[np.ndarray], errors: PlantedErrors | None = None) -> tuple[int, str]:
+    """(border, one line saying why) for model file `mf` on held-out good `images` ([C, H, W])
+    (`errors`: their PlantedErrors, if already computed; `mf`'s own error norm applies)."""
     scorer = Scorer(mf)
-    images = [scorer.prepare(im) for im in images]   # at the model's input size
-    clean = [scorer.score_pixels(im).scored for im in images]
-    if images[0].shape[0] != 1:
+    if scorer.channels != 1:
+        clean = [scorer.score_pixels(scorer.prepare(im)).scored for im in images]
         chosen, profile, inner = choose_border(clean)
         return chosen, (f"colour model: good-image maps by distance to the edge, / interior mean {inner:.3g}: "
                         + " ".join(f"{p / inner:.1f}" for p in profile[:chosen + 2]))
-    planted = [scorer.score_pixels(im).scored for im in planted_set(images)]
+    errors = errors or PlantedErrors(mf, images)
+    clean, planted = errors.maps(scorer.error_norm)
     table = auroc_by_border(clean, planted)
     chosen = choose_by_planted(table)
     return chosen, (f"image AUROC of {len(clean)} held-out good images against {len(planted)} with a planted "

@@ -137,20 +137,23 @@ def _set_chosen(ckpt: dict, key: str, value: str, images: list[np.ndarray] | Non
     return chosen
 
 
-def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> int:
-    """score.border: "auto" is border.py's rule on the calibration images."""
+def set_border(ckpt: dict, value: str, images: list[np.ndarray] | None = None,
+               errors: border.PlantedErrors | None = None) -> int:
+    """score.border: "auto" is border.py's rule on the calibration images (`errors`: their
+    PlantedErrors, shared with set_error_norm)."""
     def choose(mf, images):
-        chosen, why = border.choose_for_model(mf, images)
+        chosen, why = border.choose_for_model(mf, images, errors)
         print(f"score.border auto: {chosen} px ({why})")
         return chosen
     return _set_chosen(ckpt, "border", value, images, choose, int, 4096, "--score-border")
 
 
-def set_error_norm(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> str:
+def set_error_norm(ckpt: dict, value: str, images: list[np.ndarray] | None = None,
+                   errors: border.PlantedErrors | None = None) -> str:
     """score.error_norm: none, variance, or "auto" (border.choose_error_norm on the calibration images)."""
     if value == "auto":
         images = images if images is not None else calibration_images(ckpt)
-        chosen, why = border.choose_error_norm(build_modelfile(ckpt, "f32"), images)
+        chosen, why = border.choose_error_norm(build_modelfile(ckpt, "f32"), images, errors)
         print(f"score.error_norm auto: {chosen} ({why})")
     elif value in ERROR_NORMS:
         chosen = value
@@ -158,6 +161,15 @@ def set_error_norm(ckpt: dict, value: str, images: list[np.ndarray] | None = Non
         raise SystemExit(f"--error-norm {value}: must be {', '.join(ERROR_NORMS)} or auto")
     ckpt["score"]["error_norm"] = chosen
     return chosen
+
+
+def planted_errors(ckpt: dict, images: list[np.ndarray] | None, error_norm: str | None,
+                   score_border: str | None) -> border.PlantedErrors | None:
+    """The planted-defect errors both auto rules read, computed once; None when neither is auto."""
+    if "auto" not in (error_norm, score_border):
+        return None
+    images = images if images is not None else calibration_images(ckpt)
+    return border.PlantedErrors(build_modelfile(ckpt, "f32"), images)
 
 
 def set_map_sigma(ckpt: dict, value: str, images: list[np.ndarray] | None = None) -> float:
@@ -213,12 +225,13 @@ def export(args) -> None:
             overridden = True
     needs_images = "auto" in (args.error_norm, args.score_border, args.map_sigma)
     held_out = calibration_images(ckpt) if needs_images else None   # read once
+    errors = planted_errors(ckpt, held_out, args.error_norm, args.score_border)
     if args.error_norm is not None:   # first: the border and the map's sigma are chosen on its maps
         previous = ckpt["score"].get("error_norm", "none")
-        overridden = set_error_norm(ckpt, args.error_norm, held_out) != previous or overridden
+        overridden = set_error_norm(ckpt, args.error_norm, held_out, errors) != previous or overridden
     if args.score_border is not None:
         previous = ckpt["score"].get("border", 0)
-        overridden = set_border(ckpt, args.score_border, held_out) != previous or overridden
+        overridden = set_border(ckpt, args.score_border, held_out, errors) != previous or overridden
     if args.map_sigma is not None:   # the score does not read it; recalibrating sets score.map_threshold
         previous = ckpt["score"].get("map_sigma")
         overridden = set_map_sigma(ckpt, args.map_sigma, held_out) != previous or overridden

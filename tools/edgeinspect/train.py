@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import data as D
-from .export import (DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images, set_border,
-                     set_error_norm, set_map_sigma)
+from .export import (DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images,
+                     planted_errors, set_border, set_error_norm, set_map_sigma)
 from .model import AutoEncoder, ModelConfig
 
 SYNTHETIC = "synthetic"
@@ -195,10 +195,11 @@ def train(args) -> None:
     ck = state()
     _save(last, ck)
     images = calibration_images(ck)
+    errors = planted_errors(ck, images, args.error_norm, args.score_border)
     if args.error_norm is not None:
-        set_error_norm(ck, args.error_norm, images)
+        set_error_norm(ck, args.error_norm, images, errors)
     if args.score_border is not None:
-        set_border(ck, args.score_border, images)
+        set_border(ck, args.score_border, images, errors)
     if args.map_sigma is not None:
         set_map_sigma(ck, args.map_sigma, images)
     mf = build_modelfile(ck, "f32")

@@ -82,3 +82,33 @@ def test_colour_rule_no_edge_effect_or_no_interior_gives_zero():
     small[0] = 100.0
     border, _, interior = choose_border([small])
     assert border == 0 and np.isnan(interior)
+
+
+def test_both_rules_read_one_run_of_the_network(monkeypatch):
+    """PlantedErrors' maps are the maps the runtime's score reduces (Scorer.scored) under either error
+    norm, and choosing the norm and then the border runs the network only while building them."""
+    from pathlib import Path
+
+    from edgeinspect import synth
+    from edgeinspect.modelfile import read
+    from edgeinspect.score import Scorer
+
+    mf = read(str(Path(__file__).resolve().parents[2] / "weights" / "synthetic-texture.eim"))
+    images = [synth.good_image("calib", i, 96)[None].astype(np.float32) for i in range(3)]
+    errors = B.PlantedErrors(mf, images)
+    assert len(errors.clean) == 3 and len(errors.planted) == 3 * B.COPIES
+    planted = B.planted_set(images)
+    for norm in ("none", "variance"):
+        scorer = Scorer(mf)
+        scorer.error_norm = norm
+        clean_maps, planted_maps = errors.maps(norm)
+        for im, m in zip(images + planted, clean_maps + planted_maps):
+            assert np.allclose(m, scorer.score_pixels(im).scored, rtol=1e-9, atol=0)
+    runs = []
+    real = Scorer.score_pixels
+    monkeypatch.setattr(Scorer, "score_pixels", lambda self, px: runs.append(1) or real(self, px))
+    norm, why = B.choose_error_norm(mf, images, errors)
+    assert norm in ("none", "variance") and "3 held-out good against 9 planted" in why
+    border, why = B.choose_for_model(mf, images, errors)
+    assert 0 <= border <= DEPTH and "by border" in why
+    assert runs == []
