@@ -18,8 +18,8 @@ events="$work/events.jsonl"
 status="$work/status.prom"
 # The model and scene: the shipped magnetic-tile model, scored on a 48x48 region of vivid's 320x180
 # frame (emulated inference of the whole frame takes about 20 s). There, vivid's default 75% colour
-# bars score 0.083 and its 16x16 checkers 1.84 against the model's calibrated threshold 1.512 (the
-# guest's own scores, field-test run of 2026-11-23 with the variance-normalised model).
+# bars score 0.126 and its 16x16 checkers 1.485 against the model's calibrated threshold 1.296 (the
+# guest's own scores, field-test run of 2026-11-23 with the shipped mt8 model).
 pulse_ms=1000
 cat > "$work/watch.conf" <<EOF
 model = $FT_REPO/weights/magnetic-tile.eim
