@@ -575,8 +575,8 @@ def parse(blob: bytes) -> ModelFile:
     metadata = _parse_metadata(blob, meta_off, meta_size)
     _check_required_meta(metadata)
     if flags != required_flags(metadata):
-        raise ModelFileError("header flag 0x1 (score.error_norm) does not match the metadata: it must be set "
-                             "exactly when score.error_norm is present and not 'none'")
+        raise ModelFileError(f"header flag {FLAG_ERROR_NORM:#x} (score.error_norm) does not match the metadata: it "
+                             "must be set exactly when score.error_norm is present and not 'none'")
     tensors = _parse_tensors(blob, table_off, tensor_count, data_off, data_size)
     names = [t.name for t in tensors]
     unique = [n if names.count(n) == 1 else f"{n}#{i}" for i, n in enumerate(names)]
