@@ -116,7 +116,7 @@ enum CalibrateCommand {
             Console.out("  map         \(Format.general(Double(rule.margin), 4)) x quantile of the good maps' peaks = \(Format.general(Double(mapThreshold), 6)) (score.map_threshold; heatmaps colour up to twice it)")
         }
         Console.out("  good scores min \(Format.fixed(Double(normalised.first!), 3)) median \(Format.fixed(Double(normalised[normalised.count / 2]), 3)) max \(Format.fixed(Double(normalised.last!), 3)) (in the new units)")
-        Console.out("  false rejects on these images \(Format.fixed(100 * Double(Calibration.rejectedFraction(normalised, threshold: 1)), 1)) %; expected on new good parts \(Format.fixed(100 * Double(estimated), 1)) % (5-fold cross-validation)")
+        Console.out("  false rejects on these images \(Format.fixed(100 * Double(Calibration.rejectedFraction(normalised, threshold: 1)), 1)) %; expected on new good parts \(Format.fixed(100 * Double(estimated), 1)) % (5-fold cross-validation), at most \(Format.fixed(100 * Double(Calibration.falseRejectUpperBound(rate: estimated, images: scores.count)), 1)) % at 95 % confidence")
         if scores.count < 20 {
             Console.out("  warning: \(scores.count) images is few; the estimate is coarse (one image is \(Format.fixed(100 / Double(scores.count), 0)) %)")
         }

@@ -52,4 +52,14 @@ public struct Calibration {
         }
         return Float(rejected) / Float(goodScores.count)
     }
+
+    /// A one-sided upper confidence bound on a false-reject rate measured as `rate` on `images`
+    /// parts (Wilson's score interval; z = 1.645 is 95 %). A rate of 0 % from 70 images still allows
+    /// 3.7 %: the point estimate alone hides how little a few dozen images say about a 1 % tail.
+    public static func falseRejectUpperBound(rate: Float, images: Int, z: Double = 1.645) -> Float {
+        guard images > 0, rate.isFinite else { return .nan }
+        let n = Double(images), p = Double(rate), z2 = z * z
+        let spread = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
+        return Float(min(1, (p + z2 / (2 * n) + spread) / (1 + z2 / n)))
+    }
 }

@@ -24,4 +24,15 @@ final class CalibrationTests: XCTestCase {
         XCTAssertTrue(rule.estimatedFalseRejectRate(goodScores: [1]).isNaN)
         XCTAssertEqual(Calibration.rejectedFraction([0.5, 1, 1.5, 2], threshold: 1), 0.5)
     }
+
+    /// Wilson's bound, checked against hand-computed values: 0 of 70 still allows 3.7 %, and more
+    /// images narrow the same measured rate.
+    func testFalseRejectUpperBound() {
+        XCTAssertEqual(Calibration.falseRejectUpperBound(rate: 0, images: 70), 0.037218, accuracy: 1e-5)
+        XCTAssertEqual(Calibration.falseRejectUpperBound(rate: 0.01, images: 1000), 0.016658, accuracy: 1e-5)
+        XCTAssertLessThan(Calibration.falseRejectUpperBound(rate: 0.01, images: 10000),
+                          Calibration.falseRejectUpperBound(rate: 0.01, images: 1000))
+        XCTAssertEqual(Calibration.falseRejectUpperBound(rate: 1, images: 5), 1, accuracy: 1e-6)
+        XCTAssertTrue(Calibration.falseRejectUpperBound(rate: .nan, images: 5).isNaN)
+    }
 }
