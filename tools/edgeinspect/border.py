@@ -126,7 +126,7 @@ class PlantedErrors:
         images = [scorer.prepare(im) for im in images]   # at the model's input size
         self.sigma = scorer.sigma
         self.gray = images[0].shape[0] == 1
-        run = lambda ims: [(scorer.score_pixels(im).error, float(im.astype(np.float64).var()))  # noqa: E731
+        run = lambda ims: [(scorer.score_input(im).error, float(im.astype(np.float64).var()))  # noqa: E731
                            for im in ims]
         self.clean, self.planted = (run(images), run(planted_set(images))) if self.gray else ([], [])
 
@@ -156,7 +156,7 @@ def choose_for_model(mf, images: list[np.ndarray], errors: PlantedErrors | None 
     (`errors`: their PlantedErrors, if already computed; `mf`'s own error norm applies)."""
     scorer = Scorer(mf)
     if scorer.channels != 1:
-        clean = [scorer.score_pixels(scorer.prepare(im)).scored for im in images]
+        clean = [scorer.score_pixels(im).scored for im in images]
         chosen, profile, inner = choose_border(clean)
         return chosen, (f"colour model: good-image maps by distance to the edge, / interior mean {inner:.3g}: "
                         + " ".join(f"{p / inner:.1f}" for p in profile[:chosen + 2]))

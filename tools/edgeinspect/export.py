@@ -70,6 +70,8 @@ def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
         "score.scale": Meta.f32(score["scale"]),
         "score.threshold": Meta.f32(threshold if threshold is not None else score.get("threshold", 1.0)),
     }
+    if data.get("downscale", 1) > 1:
+        md["input.downscale"] = Meta.u32(data["downscale"])
     if "border" in score:
         md["score.border"] = Meta.u32(score["border"])
     if "map_sigma" in score:
@@ -202,8 +204,8 @@ def write_goldens(mf: ModelFile, base_path: str, image_path: str) -> list[tuple[
     stem = base_path[:-len(".golden")] if base_path.endswith(".golden") else base_path
     written = []
     for suffix, (h, w) in GOLDEN_SIZES.items():
-        crop = _crop_around_peak(scorer, pixels, h, w)
-        res = scorer.score_pixels(crop)
+        crop = _crop_around_peak(scorer, pixels, h, w)   # at the model's input size
+        res = scorer.score_input(crop)
         path = f"{stem}{suffix}.golden"
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         write_golden(path, {"image": res.image, "recon": res.recon, "error": res.error,

@@ -52,7 +52,7 @@ def choose_map_sigma(mf, images: list[np.ndarray], candidates=CANDIDATES,
     """(chosen sigma, pixel AUROC per candidate) for model file `mf` on held-out good `images`."""
     scorer = Scorer(mf)
     pairs = corrupted_set([scorer.prepare(im) for im in images], seed)  # at the model's input size
-    errors = [scorer.score_pixels(dirty).error for dirty, _ in pairs]
+    errors = [scorer.score_input(dirty).error for dirty, _ in pairs]
     table = pixel_auroc_by_sigma(errors, [m for _, m in pairs], candidates)
     best = max(table, key=lambda s: (table[s], -s))  # ties: the narrower map
     return best, table

@@ -103,10 +103,10 @@ def test_both_rules_read_one_run_of_the_network(monkeypatch):
         scorer.error_norm = norm
         clean_maps, planted_maps = errors.maps(norm)
         for im, m in zip(images + planted, clean_maps + planted_maps):
-            assert np.allclose(m, scorer.score_pixels(im).scored, rtol=1e-9, atol=0)
+            assert np.allclose(m, scorer.score_input(im).scored, rtol=1e-9, atol=0)
     runs = []
-    real = Scorer.score_pixels
-    monkeypatch.setattr(Scorer, "score_pixels", lambda self, px: runs.append(1) or real(self, px))
+    real = Scorer.reconstruct
+    monkeypatch.setattr(Scorer, "reconstruct", lambda self, px, **kw: runs.append(1) or real(self, px, **kw))
     norm, why = B.choose_error_norm(mf, images, errors)
     assert norm in ("none", "variance") and "3 held-out good against 9 planted" in why
     border, why = B.choose_for_model(mf, images, errors)

@@ -107,3 +107,19 @@ def test_map_sigma_smooths_the_map_and_leaves_the_score_alone():
     assert wide.score == plain.score and np.array_equal(wide.scored, plain.map)
     assert np.allclose(wide.map, smooth(plain.error, 3.0), rtol=1e-12)
     assert not np.allclose(wide.map, plain.map)
+
+
+def test_downscale_scores_the_image_at_a_fraction_of_its_own_size():
+    pixels = np.random.default_rng(5).uniform(0, 1, (1, 29, 41))
+    mf = scaling_model(0.5, sigma=1.0)
+    mf.metadata["input.downscale"] = Meta.u32(2)
+    halved = Scorer(mf).score_pixels(pixels)
+    assert halved.map.shape == (14, 20)    # rounded down
+    expected = Scorer(scaling_model(0.5, sigma=1.0)).score_pixels(resize(pixels, 14, 20))
+    assert halved.score == expected.score and np.array_equal(halved.map, expected.map)
+    # An even size halves by exact 2 x 2 block means.
+    even = pixels[:, :28, :40]
+    assert np.allclose(Scorer(mf).prepare(even)[0], even[0].reshape(14, 2, 20, 2).mean(axis=(1, 3)), rtol=1e-12)
+    # The rules that plant defects into prepared images score them as they are.
+    prepared = Scorer(mf).prepare(pixels)
+    assert Scorer(mf).score_input(prepared).score == halved.score
