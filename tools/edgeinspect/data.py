@@ -10,7 +10,7 @@ import numpy as np
 
 from . import synth
 from .corrupt import corrupt
-from .score import downscale, load_image, resize
+from .score import load_image, resize
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
@@ -27,11 +27,11 @@ def find_images(folder: str) -> list[str]:
     return files
 
 
-def load_gray(path: str, size: tuple[int, int] = (0, 0), factor: int = 1) -> np.ndarray:
-    """[H, W] float32 in [0, 1], resized with the scoring rule when size is non-zero, else
-    reduced by `factor` (input.downscale)."""
+def load_gray(path: str, size: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """[H, W] float32 in [0, 1], resized with the scoring rule when size is non-zero."""
     img = load_image(path, 1)
-    img = resize(img, size[0], size[1]) if size[0] > 0 else downscale(img, factor)
+    if size[0] > 0:
+        img = resize(img, size[0], size[1])
     return img[0].astype(np.float32)
 
 

@@ -70,8 +70,6 @@ def build_modelfile(ckpt: dict, dtype: str = "f32", name: str | None = None,
         "score.scale": Meta.f32(score["scale"]),
         "score.threshold": Meta.f32(threshold if threshold is not None else score.get("threshold", 1.0)),
     }
-    if data.get("downscale", 1) > 1:
-        md["input.downscale"] = Meta.u32(data["downscale"])
     if "border" in score:
         md["score.border"] = Meta.u32(score["border"])
     if "map_sigma" in score:

@@ -27,18 +27,13 @@ CHECKSUM_OFFSET = 88
 FLAGS_OFFSET = 92
 # Header flag bit 0: the file sets score.error_norm, which changes the score's units. Readers from
 # before the key require flags == 0, so they refuse the file instead of ignoring the key.
-FLAG_ERROR_NORM = 1   # score.error_norm other than none: scores are in other units
-FLAG_DOWNSCALE = 2    # input.downscale above 1: the network expects reduced images
-KNOWN_FLAGS = FLAG_ERROR_NORM | FLAG_DOWNSCALE
-MAX_DOWNSCALE = 8
+FLAG_ERROR_NORM = 1
+KNOWN_FLAGS = FLAG_ERROR_NORM
 
 
 def required_flags(metadata: dict[str, "Meta"]) -> int:
-    """The header flags a file with this metadata must set: older readers refuse set flags, where
-    they would otherwise ignore the keys and score wrongly."""
-    norm, downscale = metadata.get("score.error_norm"), metadata.get("input.downscale")
-    return ((0 if norm is None or norm.value == "none" else FLAG_ERROR_NORM)
-            | (0 if downscale is None or downscale.value == 1 else FLAG_DOWNSCALE))
+    norm = metadata.get("score.error_norm")
+    return 0 if norm is None or norm.value == "none" else FLAG_ERROR_NORM
 
 META_U32, META_F32, META_STRING, META_F32_ARRAY, META_U32_ARRAY = 1, 2, 3, 4, 5
 DTYPE_F32, DTYPE_F16, DTYPE_I8 = 0, 1, 2
@@ -86,7 +81,6 @@ OPTIONAL_META_TYPES = {
     "calib.quantile": META_F32,
     "quant.act_scales": META_F32_ARRAY, "quant.method": META_STRING, "score.border": META_U32,
     "score.map_sigma": META_F32, "score.map_threshold": META_F32, "score.error_norm": META_STRING,
-    "input.downscale": META_U32,
 }
 MAX_SCORE_BORDER = 4096
 # Per-node input activation scales for int8 compute (docs/model-format.md, "int8 compute").
@@ -405,10 +399,6 @@ def _check_required_meta(meta: dict[str, Meta]):
     resize = v["input.resize"]
     if len(resize) != 2 or ((resize[0] == 0) != (resize[1] == 0)):
         raise ModelFileError(f"metadata input.resize: {resize} (two values, both zero or both > 0)")
-    if not 1 <= v.get("input.downscale", 1) <= MAX_DOWNSCALE:
-        raise ModelFileError(f"metadata input.downscale: must be in 1..{MAX_DOWNSCALE}")
-    if v.get("input.downscale", 1) > 1 and resize[0] > 0:
-        raise ModelFileError("metadata input.downscale: only with input.resize 0, 0 (native size)")
     if not 0 <= v["score.sigma"] <= 64:
         raise ModelFileError("metadata score.sigma: must be in 0..64")
     if not 0 <= v.get("score.map_sigma", 0) <= 64:
@@ -563,7 +553,7 @@ def parse(blob: bytes) -> ModelFile:
     if actual != checksum:
         raise ModelFileError(f"checksum {checksum:#010x} != computed {actual:#010x}")
     if flags & ~KNOWN_FLAGS:
-        raise ModelFileError(f"header flags {flags:#x}: this reader knows only {KNOWN_FLAGS:#x} (0x1 score.error_norm, 0x2 input.downscale)")
+        raise ModelFileError(f"header flags {flags:#x}: this reader knows only {KNOWN_FLAGS:#x} (score.error_norm)")
     if any(blob[96:128]):
         raise ModelFileError("reserved header bytes are not zero")
     if meta_off != HEADER_SIZE:
@@ -585,9 +575,8 @@ def parse(blob: bytes) -> ModelFile:
     metadata = _parse_metadata(blob, meta_off, meta_size)
     _check_required_meta(metadata)
     if flags != required_flags(metadata):
-        raise ModelFileError(f"header flags {flags:#x} do not match the metadata, which needs "
-                             f"{required_flags(metadata):#x}: {FLAG_ERROR_NORM:#x} exactly when score.error_norm "
-                             f"is present and not 'none', {FLAG_DOWNSCALE:#x} exactly when input.downscale is above 1")
+        raise ModelFileError(f"header flag {FLAG_ERROR_NORM:#x} (score.error_norm) does not match the metadata: it "
+                             "must be set exactly when score.error_norm is present and not 'none'")
     tensors = _parse_tensors(blob, table_off, tensor_count, data_off, data_size)
     names = [t.name for t in tensors]
     unique = [n if names.count(n) == 1 else f"{n}#{i}" for i, n in enumerate(names)]

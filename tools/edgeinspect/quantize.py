@@ -43,7 +43,7 @@ def training_images(ckpt: dict, count: int = DEFAULT_IMAGES) -> list[np.ndarray]
         raise SystemExit(f"int8 calibration needs the training images of {args['data']!r}, which are missing")
     train, _ = D.split_holdout(files, args["holdout"], args["seed"])
     picked = [train[i] for i in np.linspace(0, len(train) - 1, min(count, len(train))).astype(int)]
-    return [D.load_gray(p, tuple(data["resize"]))[None].astype(np.float64) for p in picked]   # prepare() reduces them
+    return [D.load_gray(p, tuple(data["resize"]))[None].astype(np.float64) for p in picked]
 
 
 def activation_scales(mf: ModelFile, images: list[np.ndarray], nodes: list[int],

@@ -70,14 +70,6 @@ def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return _resize_axis(_resize_axis(image, height, 1), width, 2)
 
 
-def downscale(image: np.ndarray, factor: int) -> np.ndarray:
-    """input.downscale: [C, H, W] resized to H // factor x W // factor (at least 1) by `resize`,
-    which averages exact factor x factor blocks where the factor divides the size."""
-    if factor <= 1:
-        return image
-    return resize(image, max(1, image.shape[1] // factor), max(1, image.shape[2] // factor))
-
-
 def gaussian_kernel(sigma: float) -> np.ndarray:
     radius = math.ceil(4.0 * sigma)
     x = np.arange(-radius, radius + 1, dtype=np.float64)
@@ -138,7 +130,6 @@ class Scorer:
         self.multiple = mf.meta("input.size_multiple")
         self.pad_mode = mf.meta("input.pad_mode")
         self.resize_to = tuple(mf.meta("input.resize"))
-        self.downscale = mf.meta("input.downscale") if "input.downscale" in mf.metadata else 1
         self.sigma = mf.meta("score.sigma")
         self.map_sigma = mf.meta("score.map_sigma") if "score.map_sigma" in mf.metadata else self.sigma
         self.border = mf.meta("score.border") if "score.border" in mf.metadata else 0
@@ -151,7 +142,7 @@ class Scorer:
         """Step 2: the resize rule."""
         if self.resize_to[0] > 0:
             return resize(pixels, self.resize_to[0], self.resize_to[1])
-        return downscale(pixels, self.downscale)
+        return pixels
 
     def reconstruct(self, pixels: np.ndarray, on_conv=None) -> np.ndarray:
         """Step 3: normalise, pad bottom/right to the multiple, run the graph, crop (normalised).
@@ -172,8 +163,9 @@ class Scorer:
         return self.score_input(self.prepare(pixels))
 
     def score_input(self, image: np.ndarray) -> ScoreResult:
-        """Scores an image already at the model's input size (`prepare`d): the rules that plant
-        defects into prepared images call this, as `prepare` is not idempotent with input.downscale."""
+        """Scores an image already at the model's input size (`prepare`d). The rules that plant
+        defects into prepared images call this, and so do golden files, whose small crops of a
+        resized image `prepare` would otherwise resize again."""
         if image.shape[0] != self.channels:
             raise ValueError(f"image has {image.shape[0]} channels, model wants {self.channels}")
         recon = self.reconstruct(image)

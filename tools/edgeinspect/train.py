@@ -41,11 +41,9 @@ def _data_spec(args) -> tuple[dict, list[np.ndarray]]:
     files = D.find_images(args.data)
     train_files, hold = D.split_holdout(files, args.holdout, args.seed)
     resize = [int(v) for v in args.resize]
-    if args.downscale > 1 and resize[0] > 0:
-        raise SystemExit("--downscale and --resize exclude each other")
-    pool = [D.load_gray(p, tuple(resize), args.downscale) for p in tqdm(train_files, desc="loading", leave=False)]
+    pool = [D.load_gray(p, tuple(resize)) for p in tqdm(train_files, desc="loading", leave=False)]
     licence = args.licence or (MAGNETIC_TILE_LICENCE if "magnetic" in args.data.lower() else "see dataset")
-    spec = {"kind": "folder", "resize": resize, "downscale": args.downscale, "calib_files": [os.path.abspath(p) for p in hold],
+    spec = {"kind": "folder", "resize": resize, "calib_files": [os.path.abspath(p) for p in hold],
             "description": (f"{os.path.basename(os.path.normpath(args.data))}: {len(train_files)} "
                             f"training images, {len(hold)} held out for calibration"),
             "licence": licence}
@@ -256,9 +254,6 @@ def add_arguments(p) -> None:
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.add_argument("--resize", type=int, nargs=2, default=[0, 0], metavar=("H", "W"),
                    help="folder data: resize every image to H x W (0 0 = native size)")
-    p.add_argument("--downscale", type=int, default=1, choices=range(1, 9), metavar="K",
-                   help="folder data: train and score at 1/K of each image's own size (input.downscale): "
-                        "K x wider context for the same compute; not with --resize")
     p.add_argument("--holdout", type=float, default=0.1, help="folder data: fraction held out for calibration")
     p.add_argument("--licence", help="folder data: licence note for the model file")
     p.add_argument("--synthetic-count", type=int, default=256, help="synthetic: training images generated")

@@ -148,23 +148,22 @@ def test_duplicate_metadata_key_is_rejected(modelfile):
         parse(refresh_crc(blob))
 
 
-@pytest.mark.parametrize("key, value, flag", [("score.error_norm", Meta.string("variance"), 1),
-                                             ("input.downscale", Meta.u32(2), 2)])
-def test_keys_older_readers_must_not_ignore_set_a_header_flag_and_the_two_must_agree(modelfile, key, value, flag):
-    """Readers from before score.error_norm (input.downscale) require flags == 0 (<= 1): the flag
-    makes them refuse such a file instead of scoring in the wrong units (at the wrong scale)."""
+def test_error_norm_sets_header_flag_0_and_the_two_must_agree(modelfile):
+    """Readers from before score.error_norm require flags == 0: the flag makes them refuse such a
+    file instead of scoring plain errors against a threshold in variance units."""
     plain = serialize(modelfile)
     assert struct.unpack_from("<I", plain, FLAGS_OFFSET)[0] == 0
-    flagged = ModelFile({**modelfile.metadata, key: value}, modelfile.nodes, modelfile.output, modelfile.tensors)
-    blob = bytearray(serialize(flagged))
-    assert struct.unpack_from("<I", blob, FLAGS_OFFSET)[0] == flag
+    normed = ModelFile({**modelfile.metadata, "score.error_norm": Meta.string("variance")},
+                       modelfile.nodes, modelfile.output, modelfile.tensors)
+    blob = bytearray(serialize(normed))
+    assert struct.unpack_from("<I", blob, FLAGS_OFFSET)[0] == 1
     struct.pack_into("<I", blob, FLAGS_OFFSET, 0)
-    with pytest.raises(ModelFileError, match=f"flags 0x0 do not match the metadata, which needs {flag:#x}"):
+    with pytest.raises(ModelFileError, match="flag 0x1"):
         parse(refresh_crc(blob))
     blob = bytearray(plain)
-    struct.pack_into("<I", blob, FLAGS_OFFSET, flag)
-    with pytest.raises(ModelFileError, match=f"flags {flag:#x} do not match the metadata, which needs 0x0"):
+    struct.pack_into("<I", blob, FLAGS_OFFSET, 1)
+    with pytest.raises(ModelFileError, match="flag 0x1"):
         parse(refresh_crc(blob))
-    struct.pack_into("<I", blob, FLAGS_OFFSET, 4)
+    struct.pack_into("<I", blob, FLAGS_OFFSET, 2)
     with pytest.raises(ModelFileError, match="knows only"):
         parse(refresh_crc(blob))

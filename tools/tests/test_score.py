@@ -109,17 +109,12 @@ def test_map_sigma_smooths_the_map_and_leaves_the_score_alone():
     assert not np.allclose(wide.map, plain.map)
 
 
-def test_downscale_scores_the_image_at_a_fraction_of_its_own_size():
+
+def test_score_input_skips_only_the_resize():
     pixels = np.random.default_rng(5).uniform(0, 1, (1, 29, 41))
-    mf = scaling_model(0.5, sigma=1.0)
-    mf.metadata["input.downscale"] = Meta.u32(2)
-    halved = Scorer(mf).score_pixels(pixels)
-    assert halved.map.shape == (14, 20)    # rounded down
-    expected = Scorer(scaling_model(0.5, sigma=1.0)).score_pixels(resize(pixels, 14, 20))
-    assert halved.score == expected.score and np.array_equal(halved.map, expected.map)
-    # An even size halves by exact 2 x 2 block means.
-    even = pixels[:, :28, :40]
-    assert np.allclose(Scorer(mf).prepare(even)[0], even[0].reshape(14, 2, 20, 2).mean(axis=(1, 3)), rtol=1e-12)
-    # The rules that plant defects into prepared images score them as they are.
-    prepared = Scorer(mf).prepare(pixels)
-    assert Scorer(mf).score_input(prepared).score == halved.score
+    scorer = Scorer(scaling_model(0.5, sigma=1.0, resize_to=(16, 24)))
+    whole = scorer.score_pixels(pixels)
+    assert whole.map.shape == (16, 24)
+    assert scorer.score_input(resize(pixels, 16, 24)).score == whole.score
+    crop = whole.image[:, 3:12, 5:17]    # a crop at input size is scored as it is, not resized again
+    assert scorer.score_input(crop).map.shape == (9, 12)
