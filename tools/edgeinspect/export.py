@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -120,6 +121,31 @@ def calibrate(mf: ModelFile, images: list[np.ndarray], quantile: float = DEFAULT
         mf.metadata["score.map_threshold"] = Meta.f32(float(np.quantile(np.array(peaks), quantile)) * margin)
     mf.metadata.update(calibration_metadata(len(images), quantile, margin))
     return threshold, scores
+
+
+def expected_false_rejects(scores: list[float], quantile: float = DEFAULT_QUANTILE,
+                           margin: float = DEFAULT_MARGIN, folds: int = 5, z: float = 1.645) -> tuple[float, float]:
+    """(rate, 95 % upper bound) of false rejects to expect on new good parts, as `edge-inspect
+    calibrate` reports them (Sources/Scoring/Calibration.swift): k-fold cross-validation with folds of
+    every k-th image, each scored against the threshold the rule sets from the others; then Wilson's
+    one-sided bound, which says how little a few dozen images pin down a 1 % tail."""
+    k, n = min(folds, len(scores)), len(scores)
+    if k < 2:
+        return float("nan"), float("nan")
+    rejected = 0
+    for fold in range(k):
+        rest = [s for i, s in enumerate(scores) if i % k != fold]
+        limit = float(np.quantile(np.array(rest), quantile)) * margin
+        rejected += sum(s > limit for i, s in enumerate(scores) if i % k == fold)
+    p, z2 = rejected / n, z * z
+    bound = (p + z2 / (2 * n) + z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n)
+    return p, min(1.0, bound)
+
+
+def false_reject_note(scores: list[float], quantile: float, margin: float) -> str:
+    rate, bound = expected_false_rejects(scores, quantile, margin)
+    return (f"expected false rejects {100 * rate:.1f} % (5-fold cross-validation), "
+            f"at most {100 * bound:.1f} % at 95 % confidence")
 
 
 def _set_chosen(ckpt: dict, key: str, value: str, images: list[np.ndarray] | None, choose, parse, limit: int,
@@ -249,7 +275,8 @@ def export(args) -> None:
         threshold, scores = calibrate(mf, images, calib["quantile"], calib["margin"])
         print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}, "
               f"border {ckpt['score'].get('border', 0)}): threshold {threshold:.6g} "
-              f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}")
+              f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}; "
+              + false_reject_note(scores, calib["quantile"], calib["margin"]))
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     size = write(args.out, mf)
     print(f"wrote {args.out}: {size} bytes, {len(mf.nodes)} nodes, {len(mf.tensors)} tensors, "

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from . import data as D
 from .export import (DEFAULT_MARGIN, DEFAULT_QUANTILE, build_modelfile, calibrate, calibration_images,
-                     planted_errors, set_border, set_error_norm, set_map_sigma)
+                     false_reject_note, planted_errors, set_border, set_error_norm, set_map_sigma)
 from .model import AutoEncoder, ModelConfig
 
 SYNTHETIC = "synthetic"
@@ -213,7 +213,8 @@ def train(args) -> None:
         json.dump({"threshold": threshold, "quantile": args.quantile, "margin": args.margin,
                    "scores": scores, "step": step}, f, indent=1)
     print(f"calibration: {len(scores)} good images, scores min {min(scores):.6g} "
-          f"median {float(np.median(scores)):.6g} max {max(scores):.6g} -> threshold {threshold:.6g}")
+          f"median {float(np.median(scores)):.6g} max {max(scores):.6g} -> threshold {threshold:.6g}; "
+          + false_reject_note(scores, args.quantile, args.margin))
 
 
 def add_arguments(p) -> None:
