@@ -58,7 +58,8 @@ daemon_checks=(daemon.ready normal.capture-rate normal.scored normal.accounting 
                normal.ok-line abnormal.reject abnormal.pulse abnormal.pulse-per-alert abnormal.ng-line
                abnormal.log abnormal.images
                recovered.ok-line loss.fault loss.ready-low loss.log loss.unload loss.reconnect loss.scoring-resumes
-               loss.no-false-alert term.exit term.time term.log term.released)
+               loss.no-false-alert term.exit term.time term.log term.released
+               trigger.idle trigger.one-frame trigger.reject trigger.no-deadline-miss trigger.exit)
 checks="$results/checks.txt"
 grep -q "^skip daemon" "$checks" 2>/dev/null || expected+=("${daemon_checks[@]}")
 status=0
