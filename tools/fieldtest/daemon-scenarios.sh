@@ -331,5 +331,40 @@ kill -TERM "$daemon"
 killer=$!
 wait "$daemon"
 expect trigger.exit "$?" 0 "exit code 0 after SIGTERM"
-kill "$watcher" "$killer" 2>/dev/null
+kill "$killer" 2>/dev/null
+
+# --- the event log rotates by size: every frame logged, 4096-byte files, two old ones kept ------------
+# A free-running daemon logging every frame (about 200 bytes each) fills 4 KB in a few seconds.
+mkdir -p "$work/rotate"
+sed -e "s|^log_file = .*|log_file = $work/rotate/events.jsonl\nlog_max_bytes = 4096\nlog_keep = 2|" \
+    -e "s|^status_file = .*|status_file = $work/rotate/status.prom|" -e "s|^save_dir = .*|save_dir = $work/rotate|" \
+    "$work/watch.conf" > "$work/rotate.conf"
+events="$work/rotate/events.jsonl"
+status="$work/rotate/status.prom"
+scene_normal
+"$FT_BIN" watch --config "$work/rotate.conf" > "$work/rotate-stdout.txt" 2> "$work/rotate-stderr.txt" &
+daemon=$!
+rotated_twice() { [[ -s $events.2 ]]; }
+if wait_for 120 line_is ready 1 && wait_for 120 rotated_twice; then
+    pause 2
+    kill -TERM "$daemon"; wait "$daemon"
+    logs=("$events.2" "$events.1" "$events")
+    present=$(for f in "$events" "$events".{1,2,3}; do [[ -e $f ]] && echo -n "${f##*/} "; done)
+    expect rotate.files "$present" "events.jsonl events.jsonl.1 events.jsonl.2 " "the log and its two kept predecessors, no third"
+    sizes=$(stat -c %s "${logs[@]}" | tr '\n' ' ')
+    largest=$(stat -c %s "${logs[@]}" | sort -n | tail -1)
+    if (( largest <= 4096 )); then
+        pass rotate.sizes "file sizes $sizes(log_max_bytes 4096)"
+    else
+        fail rotate.sizes "file sizes $sizes: one exceeds log_max_bytes 4096"
+    fi
+    # Whole lines only (a rotation never splits one), in time order across the files, oldest first.
+    torn=$(cat "${logs[@]}" | grep -cv '^{"time":"[^"]*",.*}$')
+    ordered=$(cat "${logs[@]}" | cut -d'"' -f4 | awk 'NR > 1 && $0 < last { bad++ } { last = $0 } END { print bad + 0 }')
+    expect rotate.lines "$torn/$ordered" "0/0" "$(cat "${logs[@]}" | wc -l) whole JSON lines in time order over 3 files; the last: $(tail -1 "$events" | head -c 120)"
+else
+    fail rotate.files "the log did not rotate twice within 120 s: $(ls -l "$work/rotate" | head -5 | tr '\n' ' ')"
+    kill -TERM "$daemon"; wait "$daemon"
+fi
+kill "$watcher" 2>/dev/null
 
