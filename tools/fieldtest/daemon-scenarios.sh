@@ -334,7 +334,9 @@ expect trigger.exit "$?" 0 "exit code 0 after SIGTERM"
 kill "$killer" 2>/dev/null
 
 # --- the event log rotates by size: every frame logged, 4096-byte files, two old ones kept ------------
-# A free-running daemon logging every frame (about 200 bytes each) fills 4 KB in a few seconds.
+# A free-running daemon logging every frame (about 200 bytes each) fills 4 KB in a few seconds. It
+# also runs as systemd would start it with WatchdogSec=2: $NOTIFY_SOCKET is a datagram socket the
+# test listens on (the host's python3, as the guest runs in the host's root), WATCHDOG_USEC its period.
 mkdir -p "$work/rotate"
 sed -e "s|^log_file = .*|log_file = $work/rotate/events.jsonl\nlog_max_bytes = 4096\nlog_keep = 2|" \
     -e "s|^status_file = .*|status_file = $work/rotate/status.prom|" -e "s|^save_dir = .*|save_dir = $work/rotate|" \
@@ -342,12 +344,40 @@ sed -e "s|^log_file = .*|log_file = $work/rotate/events.jsonl\nlog_max_bytes = 4
 events="$work/rotate/events.jsonl"
 status="$work/rotate/status.prom"
 scene_normal
-"$FT_BIN" watch --config "$work/rotate.conf" > "$work/rotate-stdout.txt" 2> "$work/rotate-stderr.txt" &
+notify_log="$work/rotate/notify.log"
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+out = open(sys.argv[2], "w", buffering=1)
+print("listening", file=out)
+while True:
+    print(f"{time.time():.3f} {s.recv(4096).decode()!r}", file=out)
+' /tmp/notify.sock "$notify_log" &
+listener=$!
+wait_for 60 grep -q listening "$notify_log" || fail watchdog.listener "the notify socket's listener did not start"
+NOTIFY_SOCKET=/tmp/notify.sock WATCHDOG_USEC=2000000 \
+    "$FT_BIN" watch --config "$work/rotate.conf" > "$work/rotate-stdout.txt" 2> "$work/rotate-stderr.txt" &
 daemon=$!
 rotated_twice() { [[ -s $events.2 ]]; }
 if wait_for 120 line_is ready 1 && wait_for 120 rotated_twice; then
     pause 2
     kill -TERM "$daemon"; wait "$daemon"
+    pause 1
+    kill "$listener"
+    # READY=1 first, then WATCHDOG=1 every WatchdogSec/2 (1 s) until STOPPING=1. The times are when
+    # the listener received each datagram: under emulation it can wake late and read two at once, so
+    # the test bounds the mean interval (1.25 s) and leaves single gaps a margin (3 s, not 2).
+    read -r pings gap first last < <(awk '/READY=1/ && !t0 { t0 = $1; prev = $1 }
+        /WATCHDOG=1/ && t0 { n++; if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
+        /STOPPING=1/ && t0 { t1 = $1; if ($1 - prev > gap) gap = $1 - prev }
+        END { printf "%d %.2f %s %s\n", n, gap, t0, t1 }' "$notify_log")
+    span=$(echo "scale=2; (${last:-0} - ${first:-0}) / 1" | bc)
+    if [[ -n $first && -n $last ]] && (( pings >= 2 )) && (( $(echo "$span / $pings <= 1.25 && $gap < 3" | bc) )); then
+        pass watchdog.pings "READY=1, then $pings WATCHDOG=1 over $span s (WatchdogSec 2; longest gap seen $gap s), then STOPPING=1"
+    else
+        fail watchdog.pings "READY=1 at '${first}', STOPPING=1 at '${last}', $pings WATCHDOG=1, longest gap ${gap} s: $(head -c 300 "$notify_log")"
+    fi
     logs=("$events.2" "$events.1" "$events")
     present=$(for f in "$events" "$events".{1,2,3}; do [[ -e $f ]] && echo -n "${f##*/} "; done)
     expect rotate.files "$present" "events.jsonl events.jsonl.1 events.jsonl.2 " "the log and its two kept predecessors, no third"
@@ -364,7 +394,7 @@ if wait_for 120 line_is ready 1 && wait_for 120 rotated_twice; then
     expect rotate.lines "$torn/$ordered" "0/0" "$(cat "${logs[@]}" | wc -l) whole JSON lines in time order over 3 files; the last: $(tail -1 "$events" | head -c 120)"
 else
     fail rotate.files "the log did not rotate twice within 120 s: $(ls -l "$work/rotate" | head -5 | tr '\n' ' ')"
-    kill -TERM "$daemon"; wait "$daemon"
+    kill -TERM "$daemon"; wait "$daemon"; kill "$listener"
 fi
 kill "$watcher" 2>/dev/null
 
