@@ -329,7 +329,8 @@ def evaluate(data: Path, model: Path, out: Path, swift_bin: Path | None = None,
         "images": {"total": len(samples), "good": n_good, "defective": len(samples) - n_good,
                    "per_kind": {k: sum(s.kind == k for s in samples) for k in sorted({s.kind for s in samples})}},
         "definitions": {
-            "image_auroc": "rank-based (Mann-Whitney), ties count half; image score as the engine reports it",
+            "image_auroc": "Mann-Whitney: the fraction of (defective, good) pairs ranked right, ties count "
+                           "half; image score as the engine reports it",
             "pixel_auroc": "every test pixel (good images included), maps resized to the mask size bilinearly",
             "pro": "area under per-region-overlap vs FPR for FPR in [0, 0.3], divided by 0.3; regions are "
                    "8-connected ground-truth components; 1000 thresholds at FPR-spaced quantiles, trapezoids",
