@@ -96,6 +96,17 @@ has_event() { (( $(events_named "$1") > 0 )); }
 # Whether LINE went to VALUE after the guest time T, in the watcher's record.
 went_to_after() { awk -v t="$3" -v n="$1" -v v="$2" '$1 > t && $2 == n && $3 == v { found = 1 } END { exit !found }' "$work/lines.log"; }
 rising_count_after() { awk -v t="$2" -v n="$1" '$1 > t && $2 == n && $3 == 1 { c++ } END { print c + 0 }' "$work/lines.log"; }
+# SIGTERM to the daemon, then waits for it; one still running 20 s later is killed, so that a hung
+# daemon cannot hang the test. Returns the daemon's exit code.
+stop_daemon() {
+    kill -TERM "$daemon"
+    ( read -r -t 20 -u "$tick"; kill -KILL "$daemon" 2>/dev/null ) &
+    local killer=$! code
+    wait "$daemon"
+    code=$?
+    kill "$killer" 2>/dev/null
+    return $code
+}
 
 "$FT_BIN" watch --config "$work/watch.conf" > "$work/stdout.txt" 2> "$work/stderr.txt" &
 daemon=$!
@@ -253,10 +264,7 @@ expect loss.no-false-alert "$(metric alerts_total)" "$alerts_before" "no alert f
 # so the bound is one second plus the slowest recent inference, read from the status file.
 infer_p99=$(grep -m1 'inference_seconds{quantile="0.99"}' "$status" | cut -d' ' -f2)
 t_term=$EPOCHREALTIME
-kill -TERM "$daemon"
-( read -r -t 20 -u "$tick"; kill -KILL "$daemon" 2>/dev/null ) &   # a hung daemon must not hang the test
-killer=$!
-wait "$daemon"
+stop_daemon
 code=$?
 took=$(echo "scale=3; ($EPOCHREALTIME - $t_term) / 1" | bc)
 expect term.exit "$code" 0 "exit code 0"
@@ -277,8 +285,6 @@ for name in "${outputs[@]}"; do
     value=$("$FT_PROBE" get "$FT_CHIP" "$name" 2>&1) && released+=("$name=$value")
 done
 expect term.released "${released[*]}" "reject=0 ok=0 ng=0 ready=0 fault=0" "every output released and low"
-
-kill "$killer" 2>/dev/null
 
 # --- trigger = gpio: one scored frame per rising edge of the trigger input -------------------------
 # The same daemon with trigger = gpio, the edges made by gpio-sim's pull on the `trigger` line, as a
@@ -326,12 +332,8 @@ else
     fail trigger.reject "reject did not rise within 90 s of the second edge ($(metric triggers_total) triggers, $(metric frames_scored_total) scored)"
 fi
 expect trigger.no-deadline-miss "$(metric trigger_deadline_misses_total)" 0 "every triggered part decided within trigger_deadline_ms"
-kill -TERM "$daemon"
-( read -r -t 20 -u "$tick"; kill -KILL "$daemon" 2>/dev/null ) &
-killer=$!
-wait "$daemon"
+stop_daemon
 expect trigger.exit "$?" 0 "exit code 0 after SIGTERM"
-kill "$killer" 2>/dev/null
 
 # --- the event log rotates by size: every frame logged, 4096-byte files, two old ones kept ------------
 # A free-running daemon logging every frame (about 200 bytes each) fills 4 KB in a few seconds. It
@@ -360,11 +362,12 @@ NOTIFY_SOCKET=/tmp/notify.sock WATCHDOG_USEC=2000000 \
     "$FT_BIN" watch --config "$work/rotate.conf" > "$work/rotate-stdout.txt" 2> "$work/rotate-stderr.txt" &
 daemon=$!
 rotated_twice() { [[ -s $events.2 ]]; }
-if wait_for 120 line_is ready 1 && wait_for 120 rotated_twice; then
-    pause 2
-    kill -TERM "$daemon"; wait "$daemon"
-    pause 1
-    kill "$listener"
+rotated=0
+wait_for 120 line_is ready 1 && wait_for 120 rotated_twice && rotated=1 && pause 2
+stop_daemon
+pause 1
+kill "$listener"
+if (( rotated )); then
     # READY=1 first, then WATCHDOG=1 every WatchdogSec/2 (1 s) until STOPPING=1. The times are when
     # the listener received each datagram: under emulation it can wake late and read two at once, so
     # the test bounds the mean interval (1.25 s) and leaves single gaps a margin (3 s, not 2).
@@ -394,7 +397,6 @@ if wait_for 120 line_is ready 1 && wait_for 120 rotated_twice; then
     expect rotate.lines "$torn/$ordered" "0/0" "$(cat "${logs[@]}" | wc -l) whole JSON lines in time order over 3 files; the last: $(tail -1 "$events" | head -c 120)"
 else
     fail rotate.files "the log did not rotate twice within 120 s: $(ls -l "$work/rotate" | head -5 | tr '\n' ' ')"
-    kill -TERM "$daemon"; wait "$daemon"; kill "$listener"
 fi
 kill "$watcher" 2>/dev/null
 
