@@ -13,6 +13,7 @@ Everything is numpy on [H, W] float32 in [0, 1] (gray), driven only by the given
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -22,11 +23,26 @@ from scipy import ndimage
 
 
 def value_noise(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarray:
-    """Smooth noise in [0, 1]: a coarse random grid, bicubically upsampled."""
+    """Smooth noise in [0, 1]: a coarse random grid, bicubically upsampled (ndimage.zoom's cubic
+    spline, reflect mode, grid mode), as two small matrix products."""
     coarse = rng.uniform(0, 1, (cells + 3, cells + 3)).astype(np.float32)
-    zoom = (h / cells, w / cells)
-    big = ndimage.zoom(coarse, zoom, order=3, mode="reflect", grid_mode=True)
-    return np.clip(big[:h, :w], 0, 1)
+    # einsum, not @: numpy's BLAS would start threads that keep spinning after the call and take
+    # the cores from torch's training step (compute 310 -> 380 ms a step).
+    rows = np.einsum("yi,ij->yj", _upsampling(cells, h), coarse.astype(np.float64))
+    big = np.einsum("yj,xj->yx", rows, _upsampling(cells, w))
+    return np.clip(big, 0, 1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=256)
+def _upsampling(cells: int, size: int) -> np.ndarray:
+    """[size, cells + 3]: the first `size` samples of ndimage.zoom's cubic-spline upsampling of a
+    (cells + 3)-point signal by size / cells. The spline is linear and separable, so its rows are
+    the zooms of the unit vectors. Zooming the whole 2-D grid instead took 8 ms a call, two thirds
+    of a training step's data preparation (crop 192, batch 6: 130 ms of a 390 ms step)."""
+    n = cells + 3
+    rows = [ndimage.zoom(np.eye(n)[i], size / cells, order=3, mode="reflect", grid_mode=True)[:size]
+            for i in range(n)]
+    return np.stack(rows, axis=1)
 
 
 def _soften(hard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -96,14 +112,26 @@ def line_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
         pos = pos + step_len * np.array([math.sin(heading), math.cos(heading)])
         pts.append(pos.copy())
     hard = np.zeros((h, w), bool)
-    for (y0, x0), (y1, x1) in zip(pts[:-1], pts[1:]):
-        n = int(max(abs(y1 - y0), abs(x1 - x0)) * 2) + 1
-        ys = np.clip(np.rint(np.linspace(y0, y1, n)).astype(int), 0, h - 1)
-        xs = np.clip(np.rint(np.linspace(x0, x1, n)).astype(int), 0, w - 1)
-        hard[ys, xs] = True
+    ys, xs = _segment_points(np.array(pts))
+    hard[np.clip(np.rint(ys).astype(int), 0, h - 1), np.clip(np.rint(xs).astype(int), 0, w - 1)] = True
     width = rng.uniform(0.5, 2.0)
     hard = ndimage.binary_dilation(hard, iterations=int(width)) if width >= 1 else hard
     return np.clip(ndimage.gaussian_filter(hard.astype(np.float32), rng.uniform(0.3, 0.8)) * 1.6, 0, 1)
+
+
+def _segment_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every segment pts[k] -> pts[k + 1] sampled at two points per pixel of its longer axis, in
+    one pass: the same values as np.linspace per segment (start + i * step, the end point exact),
+    without its per-call cost (a third of line_mask's time)."""
+    a, b = pts[:-1], pts[1:]
+    n = (np.abs(b - a).max(axis=1) * 2).astype(int) + 1          # points per segment
+    seg = np.repeat(np.arange(len(n)), n)
+    i = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)       # index within its segment
+    step = (b - a) / np.maximum(n - 1, 1)[:, None]
+    p = i[:, None] * step[seg] + a[seg]
+    ends = n > 1                                                  # linspace(a, b, 1) is [a]
+    p[(np.cumsum(n) - 1)[ends]] = b[ends]
+    return p[:, 0], p[:, 1]
 
 
 SHAPES = {"ellipse": ellipse_mask, "perlin": perlin_mask, "elastic": elastic_mask, "line": line_mask}
