@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-
 from scipy import ndimage
 
 from edgeinspect import corrupt as C
