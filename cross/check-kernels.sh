@@ -10,7 +10,8 @@
 #     on aarch64 sdot appears only inside the sdot kernel (a function built with target("dotprod")),
 #     so a cortex-a53 baseline binary never runs it on a core without dotprod.
 #   armv7: Swift scalarises SIMD FMA there, so the convolution's block is the C NEON kernel
-#     (Sources/CArmv7Kernels): it must hold NEON multiply-adds, and Kernels.o must call it.
+#     (Sources/CArmv7Kernels): it must hold NEON multiply-adds, and Kernels.o must call it; the int8
+#     object must hold the widening-multiply kernel's vmull/vmlal/vpadal.
 #   cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53 .build-cross/armv7-cortex-a7
 set -euo pipefail
 status=0
@@ -31,6 +32,13 @@ no_fmaf() {
     (( n == 0 )) || fail "$1 calls fmaf: its FMA became a library call (see the comment in this script)"
 }
 
+# The armv7 int8 kernel's widening multiplies (without them the portable C loop, scalar there).
+armv7_int8() {
+    check "$1/c_int8_arm.o" "widening multiplies" 'vmull\.s8\s+q'
+    check "$1/c_int8_arm.o" "widening multiply-adds" 'vmlal\.s8\s+q'
+    check "$1/c_int8_arm.o" "pairwise accumulations" 'vpadal\.s16\s+q'
+}
+
 for dir in "$@"; do
     object=$dir/Kernels.o
     case "$(basename "$dir")" in
@@ -38,6 +46,7 @@ for dir in "$@"; do
             objdump=arm-linux-gnueabihf-objdump
             check "$dir/c_conv_oc8x4.o" "NEON multiply-adds" 'vmla\.f32\s+q'
             check "$object" "calls of the NEON kernel" 'R_ARM_\w+\s+ei_conv_oc8x4\b'
+            armv7_int8 "$dir"
             continue ;;
         armv7*)
             objdump=arm-linux-gnueabihf-objdump
@@ -45,6 +54,7 @@ for dir in "$@"; do
             no_fmaf "$dir/c_conv_oc8x4.o"
             check "$object" "calls of the NEON kernel" 'R_ARM_\w+\s+ei_conv_oc8x4\b'
             no_fmaf "$object"
+            armv7_int8 "$dir"
             continue ;;
         host)     objdump=objdump; fma='vfmadd[0-9]+ps\s+%[yz]mm' ;;
         aarch64*) objdump=aarch64-linux-gnu-objdump; fma='fmla\s+v[0-9]+\.4s' ;;

@@ -1,4 +1,4 @@
-// Run-time CPU feature detection: cpuid + xgetbv on x86-64, getauxval(AT_HWCAP) on aarch64.
+// Run-time CPU feature detection: cpuid + xgetbv on x86-64, getauxval(AT_HWCAP) on ARM.
 // An instruction set counts only when the OS also saves its registers (XCR0 on x86).
 #include "cpu_features.h"
 
@@ -51,6 +51,16 @@ static unsigned detect(void) {
     if (hwcap & HWCAP_ASIMD) features |= EI_CPU_NEON;
     if ((hwcap & HWCAP_ASIMD) && (hwcap & HWCAP_ASIMDDP)) features |= EI_CPU_ASIMD_DOT;
     return features;
+}
+
+#elif defined(__arm__)
+#include <sys/auxv.h>
+#ifndef HWCAP_NEON
+#define HWCAP_NEON (1 << 12)
+#endif
+
+static unsigned detect(void) {
+    return (getauxval(AT_HWCAP) & HWCAP_NEON) ? EI_CPU_NEON : 0;
 }
 
 #else

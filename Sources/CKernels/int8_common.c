@@ -146,8 +146,10 @@ int ei_i8_path_supported(int path) {
     unsigned f = ei_cpu_features();
     switch (path) {
     case EI_I8_PORTABLE: return 1;
-#if defined(__aarch64__)
+#if defined(__aarch64__) || defined(__ARM_NEON)
     case EI_I8_NEON: return (f & EI_CPU_NEON) != 0;
+#endif
+#if defined(__aarch64__)
     case EI_I8_SDOT: return (f & EI_CPU_ASIMD_DOT) != 0;
 #endif
 #if defined(__x86_64__)
@@ -191,8 +193,10 @@ void ei_i8_conv_row(const ei_i8_conv *c, int path, int block, int y) {
     case EI_I8_AVX_VNNI: ei_i8_row_avx_vnni(c, block, y); return;
     case EI_I8_AVX512_VNNI: ei_i8_row_avx512_vnni(c, block, y); return;
 #endif
-#if defined(__aarch64__)
+#if defined(__aarch64__) || defined(__ARM_NEON)
     case EI_I8_NEON: ei_i8_row_neon(c, block, y); return;
+#endif
+#if defined(__aarch64__)
     case EI_I8_SDOT: ei_i8_row_sdot(c, block, y); return;
 #endif
     default: ei_i8_row_portable(c, block, y); return;

@@ -104,8 +104,10 @@ void ei_i8_row_avx2(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y);
 #endif
-#if defined(__aarch64__)
+#if defined(__aarch64__) || defined(__ARM_NEON)
 void ei_i8_row_neon(const ei_i8_conv *c, int block, int y);
+#endif
+#if defined(__aarch64__)
 void ei_i8_row_sdot(const ei_i8_conv *c, int block, int y);
 #endif
 

@@ -218,18 +218,47 @@ def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu
             assert board_results[image.name]["score"] == pytest.approx(pytorch_score, rel=score_tolerance(model)), (cpu, image.name)
 
 
-def test_aarch64_build_selects_its_int8_kernels_at_run_time():
+@pytest.mark.parametrize("variable, default, qemu_name, cpu, kernels, features", [
+    ("EDGE_INSPECT_AARCH64_BIN", ".build-cross/aarch64-cortex-a53/edge-inspect", "qemu-aarch64", "cortex-a53", "neon",
+     "(cpu: neon)"),
+    ("EDGE_INSPECT_AARCH64_BIN", ".build-cross/aarch64-cortex-a53/edge-inspect", "qemu-aarch64", "cortex-a76", "sdot",
+     "(cpu: neon asimddp)"),
+    ("EDGE_INSPECT_ARMV7_BIN", ".build-cross/armv7-cortex-a7/edge-inspect", "qemu-arm", "cortex-a7", "neon",
+     "(cpu: neon)"),
+])
+def test_arm_build_selects_its_int8_kernels_at_run_time(variable, default, qemu_name, cpu, kernels, features):
     """One cortex-a53 binary: on a Cortex-A53 (no dot product) the int8 convolutions must use the
     widening-multiply NEON kernels, on a Cortex-A76 the sdot kernels (chosen from HWCAP at run
-    time). The scoring test above runs both paths on real images."""
+    time); the armv7 binary the widening-multiply kernel too. The scoring test above runs every
+    path on real images."""
     import shutil
-    board = binary("EDGE_INSPECT_AARCH64_BIN", REPO / ".build-cross/aarch64-cortex-a53/edge-inspect")
-    qemu = shutil.which("qemu-aarch64")
+    board = binary(variable, REPO / default)
+    qemu = shutil.which(qemu_name)
     if qemu is None:
-        pytest.skip("qemu-aarch64 not installed: run cross/install-deps.sh")
+        pytest.skip(f"{qemu_name} not installed: run cross/install-deps.sh")
     model = REPO / "weights/synthetic-texture-int8.eim"
-    for cpu, kernels, features in [("cortex-a53", "neon", "(cpu: neon)"), ("cortex-a76", "sdot", "(cpu: neon asimddp)")]:
-        proc = subprocess.run([qemu, "-cpu", cpu, str(board), "info", str(model)],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
-        assert f"precision  int8: 12 of 14 convolutions, kernels {kernels} {features}" in proc.stdout, (cpu, proc.stdout[-300:])
+    proc = subprocess.run([qemu, "-cpu", cpu, str(board), "info", str(model)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"precision  int8: 12 of 14 convolutions, kernels {kernels} {features}" in proc.stdout, (cpu, proc.stdout[-300:])
+
+
+def test_armv7_int8_kernel_equals_the_portable_one(tmp_path):
+    """The armv7 NEON kernel and the plain C loop add the same int8 products in int32, so with the
+    same float epilogue they must give the same scores and maps, bit for bit."""
+    import shutil
+    board = binary("EDGE_INSPECT_ARMV7_BIN", REPO / ".build-cross/armv7-cortex-a7/edge-inspect")
+    qemu = shutil.which("qemu-arm")
+    if qemu is None:
+        pytest.skip("qemu-arm not installed: run cross/install-deps.sh")
+    model = REPO / "weights/synthetic-texture-int8.eim"
+    images = [REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png"]
+    emulated = [qemu, "-cpu", "cortex-a7", str(board)]
+    forced = ["env", "EDGEINSPECT_I8_PATH=portable", *emulated]
+    info = subprocess.run([*forced, "info", str(model)], capture_output=True, text=True, timeout=120)
+    assert "kernels portable" in info.stdout, info.stdout[-300:]
+    neon = scores_and_maps(emulated, model, images, tmp_path / "neon")
+    portable = scores_and_maps(forced, model, images, tmp_path / "portable")
+    for name in neon:
+        assert neon[name]["score"] == portable[name]["score"], name
+        assert (neon[name]["map_values"] == portable[name]["map_values"]).all(), name

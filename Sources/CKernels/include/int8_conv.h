@@ -23,7 +23,7 @@
 
 typedef enum {
     EI_I8_PORTABLE = 0,   // plain C, any CPU
-    EI_I8_NEON = 1,       // aarch64 widening multiply (smull/smlal/sadalp): Cortex-A53/A72
+    EI_I8_NEON = 1,       // ARM widening multiply (smull/smlal/sadalp; armv7: vmull/vmlal/vpadal): A53/A72, armv7
     EI_I8_SDOT = 2,       // aarch64 sdot (ARMv8.2 dotprod): Cortex-A55/A76 and later
     EI_I8_AVX2 = 3,       // x86-64 vpmaddubsw + vpmaddwd
     EI_I8_AVX_VNNI = 4,   // x86-64 vpdpbusd on YMM (AVX-VNNI)
