@@ -45,6 +45,7 @@ public final class WatchLoop {
 
     /// Runs until SIGTERM/SIGINT or `max_frames`; returns the signal that stopped it (0 for max_frames).
     public func run() -> Int32 {
+        warmUp()
         outputs?.setFault(false)
         outputs?.showDecision(reject: false)
         outputs?.setReady(true)
@@ -83,6 +84,23 @@ public final class WatchLoop {
             .with("frames_scored", metrics.framesScored).with("alerts", metrics.alerts))
         writeStatus()
         return signal
+    }
+
+    /// Scores one blank frame of the camera's size before READY=1 and discards the result. The
+    /// first frame of a size plans the engine's buffers and measures its kernels (0.2 s on x86 at
+    /// 256x256, 0.7 s at 512x512, seconds on a board or under emulation): done here, it falls under
+    /// systemd's start timeout instead of the first watchdog interval, and not on the first
+    /// triggered part's deadline.
+    private func warmUp() {
+        let g = capture.geometry
+        let blank = [UInt8](repeating: 0, count: g.byteCount)
+        let image = blank.withUnsafeBufferPointer { WatchLoop.image($0.baseAddress!, g) }
+        let start = Clock.nanoseconds()
+        var failure: String? = nil
+        do { _ = try inspector.inspect(image) } catch { failure = error.message }
+        var event = LogEvent("warm_up").with("ms", Double(Clock.nanoseconds() - start) / 1e6, digits: 4)
+        if let failure { event = event.with("reason", failure) }   // the frames will report it too
+        log.write(event)
     }
 
     // MARK: triggered mode

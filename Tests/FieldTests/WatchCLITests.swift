@@ -64,6 +64,10 @@ final class WatchCLITests: XCTestCase {
         let result = try run(["--camera", "file:" + good, "--fps", "20", "--max-frames", "8", "--status-file", status])
         XCTAssertEqual(result.code, 0, result.err)
         XCTAssertEqual(result.events.first?["event"] as? String, "start")
+        // One blank frame scored before READY=1, not counted as a part.
+        XCTAssertEqual(result.events.dropFirst().first?["event"] as? String, "warm_up")
+        XCTAssertGreaterThan(result.events.dropFirst().first?["ms"] as? Double ?? 0, 0)
+        XCTAssertNil(result.events.dropFirst().first?["reason"])
         XCTAssertFalse(result.events.contains { $0["event"] as? String == "alert" })
         XCTAssertEqual(result.events.last?["event"] as? String, "stop")
         XCTAssertEqual(result.events.last?["frames_scored"] as? Int, 8)
