@@ -347,17 +347,23 @@ events="$work/rotate/events.jsonl"
 status="$work/rotate/status.prom"
 scene_normal
 notify_log="$work/rotate/notify.log"
+# Each datagram is logged with the kernel's timestamp of its sending (SO_TIMESTAMP, 29 on x86-64):
+# under emulation the listener itself can be held up for seconds and then read several at once.
 python3 -c '
-import socket, sys, time
+import socket, struct, sys
+SO_TIMESTAMP = 29
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
 s.bind(sys.argv[1])
 out = open(sys.argv[2], "w", buffering=1)
 print("listening", file=out)
 while True:
-    print(f"{time.time():.3f} {s.recv(4096).decode()!r}", file=out)
+    data, ancillary, _, _ = s.recvmsg(4096, 64)
+    sec, usec = next(struct.unpack("qq", d[:16]) for level, kind, d in ancillary if kind == SO_TIMESTAMP)
+    print(f"{sec + usec / 1e6:.3f} {data.decode()!r}", file=out)
 ' /tmp/notify.sock "$notify_log" &
 listener=$!
-wait_for 60 grep -q listening "$notify_log" || fail watchdog.listener "the notify socket's listener did not start"
+wait_for 60 grep -qs listening "$notify_log" || fail watchdog.listener "the notify socket's listener did not start"
 NOTIFY_SOCKET=/tmp/notify.sock WATCHDOG_USEC=2000000 \
     "$FT_BIN" watch --config "$work/rotate.conf" > "$work/rotate-stdout.txt" 2> "$work/rotate-stderr.txt" &
 daemon=$!
@@ -368,18 +374,25 @@ stop_daemon
 pause 1
 kill "$listener"
 if (( rotated )); then
-    # READY=1 first, then WATCHDOG=1 every WatchdogSec/2 (1 s) until STOPPING=1. The times are when
-    # the listener received each datagram: under emulation it can wake late and read two at once, so
-    # the test bounds the mean interval (1.25 s) and leaves single gaps a margin (3 s, not 2).
+    # READY=1 first, then WATCHDOG=1 once WatchdogSec/2 (1 s) has passed, checked between frames,
+    # until STOPPING=1. So a ping can come up to one loop turn late (a frame's inference, up to
+    # 100 ms of waiting for a frame, the log and status writes): the bounds add this daemon's own
+    # inference times from its status file, as docs/watch.md's rule for WatchdogSec does. Mean
+    # interval <= 1 s + p90 inference + 0.1 s, longest gap <= 1 s + p99 inference + 0.3 s.
+    infer_p90=$(grep -m1 'inference_seconds{quantile="0.9"}' "$status" | cut -d' ' -f2)
+    infer_p99=$(grep -m1 'inference_seconds{quantile="0.99"}' "$status" | cut -d' ' -f2)
     read -r pings gap first last < <(awk '/READY=1/ && !t0 { t0 = $1; prev = $1 }
         /WATCHDOG=1/ && t0 { n++; if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
         /STOPPING=1/ && t0 { t1 = $1; if ($1 - prev > gap) gap = $1 - prev }
         END { printf "%d %.2f %s %s\n", n, gap, t0, t1 }' "$notify_log")
     span=$(echo "scale=2; (${last:-0} - ${first:-0}) / 1" | bc)
-    if [[ -n $first && -n $last ]] && (( pings >= 2 )) && (( $(echo "$span / $pings <= 1.25 && $gap < 3" | bc) )); then
-        pass watchdog.pings "READY=1, then $pings WATCHDOG=1 over $span s (WatchdogSec 2; longest gap seen $gap s), then STOPPING=1"
+    mean_bound=$(echo "1.1 + ${infer_p90:-0}" | bc)
+    gap_bound=$(echo "1.3 + ${infer_p99:-0}" | bc)
+    if [[ -n $first && -n $last && -n $infer_p99 ]] && (( pings >= 2 )) &&
+        (( $(echo "$span / $pings <= $mean_bound && $gap <= $gap_bound" | bc) )); then
+        pass watchdog.pings "READY=1, then $pings WATCHDOG=1 over $span s (WatchdogSec 2; bound on the mean interval $mean_bound s), longest gap $gap s (bound $gap_bound s), then STOPPING=1"
     else
-        fail watchdog.pings "READY=1 at '${first}', STOPPING=1 at '${last}', $pings WATCHDOG=1, longest gap ${gap} s: $(head -c 300 "$notify_log")"
+        fail watchdog.pings "READY=1 at '${first}', STOPPING=1 at '${last}', $pings WATCHDOG=1 (mean bound $mean_bound s), longest gap ${gap} s (bound $gap_bound s; inference p90 ${infer_p90:-?} s, p99 ${infer_p99:-?} s): $(head -c 300 "$notify_log")"
     fi
     logs=("$events.2" "$events.1" "$events")
     present=$(for f in "$events" "$events".{1,2,3}; do [[ -e $f ]] && echo -n "${f##*/} "; done)
