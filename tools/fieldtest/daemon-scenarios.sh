@@ -88,6 +88,9 @@ snapshot() {
         [[ $key == edge_inspect_* ]] && STATUS[${key#edge_inspect_}]=${value%%.*}
     done < "$status"
 }
+# A quantile (0.5, 0.9, 0.99) of the inference time in the status file, in seconds, unrounded
+# (snapshot keeps whole numbers only).
+inference_quantile() { grep -m1 "inference_seconds{quantile=\"$1\"}" "$status" | cut -d' ' -f2; }
 # The value of a counter or gauge in the status file now (empty when absent).
 metric() { snapshot; echo "${STATUS[$1]:-}"; }
 metric_at_least() { local v; v=$(metric "$1"); [[ -n $v ]] && (( v >= $2 )); }
@@ -166,7 +169,7 @@ if wait_for 90 went_to_after reject 1 "$t_bad"; then
     t_fall=$(awk -v t="$t_rise" '$1 > t && $2 == "reject" && $3 == 0 { print $1; exit }' "$work/lines.log")
     width=$(echo "scale=3; (${t_fall:-0} - $t_rise) * 1000 / 1" | bc)
     if [[ -n $t_fall ]] && (( $(echo "$width >= $pulse_ms * 0.9" | bc) )); then
-        pass abnormal.pulse "reject high for $width ms (reject_pulse_ms $pulse_ms; inference p99 $(grep 'inference_seconds{quantile="0.99"}' "$status" | cut -d' ' -f2) s)"
+        pass abnormal.pulse "reject high for $width ms (reject_pulse_ms $pulse_ms; inference p99 $(inference_quantile 0.99) s)"
     elif [[ -z $t_fall ]]; then
         fail abnormal.pulse "reject still high 30 s after it rose ($(events_named alert) alerts since; reject_pulse_ms $pulse_ms)"
     else
@@ -262,7 +265,7 @@ expect loss.no-false-alert "$(metric alerts_total)" "$alerts_before" "no alert f
 # --- SIGTERM: a clean stop within a second, lines low and released ------------------------------------
 # A stop waits for the frame being scored (docs/watch.md): under emulation that alone takes seconds,
 # so the bound is one second plus the slowest recent inference, read from the status file.
-infer_p99=$(grep -m1 'inference_seconds{quantile="0.99"}' "$status" | cut -d' ' -f2)
+infer_p99=$(inference_quantile 0.99)
 t_term=$EPOCHREALTIME
 stop_daemon
 code=$?
@@ -379,8 +382,8 @@ if (( rotated )); then
     # 100 ms of waiting for a frame, the log and status writes): the bounds add this daemon's own
     # inference times from its status file, as docs/watch.md's rule for WatchdogSec does. Mean
     # interval <= 1 s + p90 inference + 0.1 s, longest gap <= 1 s + p99 inference + 0.3 s.
-    infer_p90=$(grep -m1 'inference_seconds{quantile="0.9"}' "$status" | cut -d' ' -f2)
-    infer_p99=$(grep -m1 'inference_seconds{quantile="0.99"}' "$status" | cut -d' ' -f2)
+    infer_p90=$(inference_quantile 0.9)
+    infer_p99=$(inference_quantile 0.99)
     read -r pings gap first last < <(awk '/READY=1/ && !t0 { t0 = $1; prev = $1 }
         /WATCHDOG=1/ && t0 { n++; if ($1 - prev > gap) gap = $1 - prev; prev = $1 }
         /STOPPING=1/ && t0 { t1 = $1; if ($1 - prev > gap) gap = $1 - prev }

@@ -30,6 +30,15 @@ def binary(variable: str, fallback: Path) -> Path:
     return path
 
 
+def emulator(name: str) -> str:
+    """The path of qemu user-mode emulator `name`; skips the test when it is not installed."""
+    import shutil
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} not installed: run cross/install-deps.sh")
+    return path
+
+
 def cli_scores(exe: Path, model: Path, images: list[Path], tmp_path: Path) -> dict[str, dict]:
     proc = subprocess.run([str(exe), "score", "--model", str(model), "--json", "--no-heatmap",
                            *map(str, images)], capture_output=True, text=True, timeout=300)
@@ -183,12 +192,9 @@ def test_arm_build_under_qemu_scores_like_the_host_build(variable, default, qemu
     exactly; scores to 1e-4 relative (libm's expf differs between the two); anomaly maps to 1e-4 of
     the map's peak (each 16-bit map file is quantised to 1.5e-5 of its peak); golden scores to 1e-4
     relative of PyTorch's."""
-    import shutil
     host = binary("EDGE_INSPECT_BIN", REPO / ".build/release/edge-inspect")
     board = binary(variable, REPO / default)
-    qemu = shutil.which(qemu_name)
-    if qemu is None:
-        pytest.skip(f"{qemu_name} not installed: run cross/install-deps.sh")
+    qemu = emulator(qemu_name)
     emulated = [qemu, "-cpu", cpu, "-L", sysroot, str(board)]
     runs = [(REPO / "weights" / model, image, None)
             for model in ("synthetic-texture.eim", "synthetic-texture-int8.eim")
@@ -231,11 +237,8 @@ def test_arm_build_selects_its_int8_kernels_at_run_time(variable, default, qemu_
     widening-multiply NEON kernels, on a Cortex-A76 the sdot kernels (chosen from HWCAP at run
     time); the armv7 binary the widening-multiply kernel too. The scoring test above runs every
     path on real images."""
-    import shutil
     board = binary(variable, REPO / default)
-    qemu = shutil.which(qemu_name)
-    if qemu is None:
-        pytest.skip(f"{qemu_name} not installed: run cross/install-deps.sh")
+    qemu = emulator(qemu_name)
     model = REPO / "weights/synthetic-texture-int8.eim"
     proc = subprocess.run([qemu, "-cpu", cpu, str(board), "info", str(model)],
                           capture_output=True, text=True, timeout=120)
@@ -246,11 +249,8 @@ def test_arm_build_selects_its_int8_kernels_at_run_time(variable, default, qemu_
 def test_armv7_int8_kernel_equals_the_portable_one(tmp_path):
     """The armv7 NEON kernel and the plain C loop add the same int8 products in int32, so with the
     same float epilogue they must give the same scores and maps, bit for bit."""
-    import shutil
     board = binary("EDGE_INSPECT_ARMV7_BIN", REPO / ".build-cross/armv7-cortex-a7/edge-inspect")
-    qemu = shutil.which("qemu-arm")
-    if qemu is None:
-        pytest.skip("qemu-arm not installed: run cross/install-deps.sh")
+    qemu = emulator("qemu-arm")
     model = REPO / "weights/synthetic-texture-int8.eim"
     images = [REPO / "samples/good-4.png", REPO / "samples/defect-smudge.png"]
     emulated = [qemu, "-cpu", "cortex-a7", str(board)]

@@ -109,7 +109,6 @@ def test_map_sigma_smooths_the_map_and_leaves_the_score_alone():
     assert not np.allclose(wide.map, plain.map)
 
 
-
 def test_score_input_skips_only_the_resize():
     pixels = np.random.default_rng(5).uniform(0, 1, (1, 29, 41))
     scorer = Scorer(scaling_model(0.5, sigma=1.0, resize_to=(16, 24)))
