@@ -162,6 +162,35 @@ def large_blob_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
 
 LARGE_SHAPES = {"band": band_mask, "blob": large_blob_mask}
 
+
+def seam_band_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A band along one side of the crop, 10-45 % deep, ending in a nearly straight, sharp seam:
+    a strip reground differently from the rest of the part, whose texture is normal on either
+    side and whose only tell is the step at the seam and the band's brightness or contrast."""
+    side = int(rng.integers(4))
+    across, along = (h, w) if side < 2 else (w, h)
+    tilt = rng.uniform(-0.04, 0.04) * np.arange(along)                   # a few degrees off straight
+    depth = rng.uniform(0.1, 0.45) * across + tilt - tilt.mean()
+    hard = np.arange(across, dtype=np.float32)[:, None] < depth[None, :]
+    hard = hard if side % 2 == 0 else hard[::-1]
+    sigma = rng.uniform(0.3, 1.2)
+    return np.clip(ndimage.gaussian_filter((hard if side < 2 else hard.T).astype(np.float32), sigma), 0, 1)
+
+
+def regrind(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+    """The crop's own texture with another brightness, contrast and streak strength: detail across
+    one axis is scaled (a box blur along the other axis separates it), so grinding streaks grow
+    fainter or stronger, as where a part was ground with another pressure."""
+    axis = int(rng.integers(2))
+    size = [1, 1]
+    size[axis] = 2 * int(rng.integers(2, 8)) + 1
+    smooth = ndimage.uniform_filter(img, size=size, mode="nearest")
+    m = float(img.mean())
+    gain = math.exp(rng.uniform(-0.4, 0.4))
+    streaks = rng.uniform(-0.7, 1.0)
+    return (m + gain * (smooth - m) + gain * (1 + streaks) * (img - smooth)
+            + rng.uniform(-0.1, 0.1)).astype(np.float32)
+
 # ---------------------------------------------------------------- fills (what goes inside)
 
 
@@ -221,16 +250,21 @@ def fill(rng: np.random.Generator, img: np.ndarray, other: np.ndarray) -> np.nda
 
 
 def corrupt(rng: np.random.Generator, clean: np.ndarray,
-            other: np.ndarray, large: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+            other: np.ndarray, large: float = 0.0, seam: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """(corrupted, mask): 1-4 shapes filled with foreign content, then light Gaussian noise over
     the whole image. The mask (max of the shapes) lets the loss weight the repaired regions.
-    large: probability that a region is a large one (LARGE_SHAPES); at 0 no extra random numbers
-    are drawn, so earlier runs reproduce."""
+    large: probability that a region is a large one (LARGE_SHAPES); seam: that it is a seam band
+    filled by `regrind`. At 0 neither draws a random number, so earlier runs reproduce."""
     h, w = clean.shape
     img = clean.copy()
     mask = np.zeros_like(clean)
     names = list(SHAPES)
     for _ in range(int(rng.integers(1, 5))):
+        if seam > 0 and rng.uniform() < seam:
+            m = seam_band_mask(rng, h, w)
+            img = img * (1 - m) + regrind(rng, img) * m
+            mask = np.maximum(mask, m)
+            continue
         if large > 0 and rng.uniform() < large:
             m = LARGE_SHAPES[rng.choice(list(LARGE_SHAPES))](rng, h, w)
         else:

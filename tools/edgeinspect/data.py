@@ -88,7 +88,7 @@ def jitter_intensity(rng: np.random.Generator, img: np.ndarray, amount: float) -
 
 def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, crop: int,
                flips: bool = True, border: float = 0.0, corrupted: bool = True, large: float = 0.0,
-               jitter: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               jitter: float = 0.0, seam: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(input, clean target, corruption mask) as [B, 1, crop, crop] float32 arrays. With
     corrupted=False the input is the clean crop itself: the plain autoencoder of the ablation.
     jitter > 0: `jitter_intensity` on each clean crop (0 draws no random numbers, so earlier
@@ -103,7 +103,7 @@ def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, cro
         clean[i, 0] = a
         if corrupted:
             # The foreign patch comes from a whole image, so rotation and zoom have room.
-            dirty[i, 0], mask[i, 0] = corrupt(rng, a, pool[int(rng.integers(len(pool)))], large)
+            dirty[i, 0], mask[i, 0] = corrupt(rng, a, pool[int(rng.integers(len(pool)))], large, seam)
         else:
             dirty[i, 0] = a
     return dirty, clean, mask

@@ -144,7 +144,8 @@ def train(args) -> None:
     preview_rng = np.random.default_rng([args.seed, 999_999])
     write_preview(os.path.join(args.out, "corruptions.png"),
                   *D.make_batch(preview_rng, pool, 8, args.crop, border=args.border, corrupted=not args.plain,
-                                large=args.large_regions, jitter=args.intensity_jitter))
+                                large=args.large_regions, jitter=args.intensity_jitter,
+                                seam=args.seam_bands))
     window = _gaussian_window()
     start, cpu_start = time.monotonic(), time.process_time()
     budget = args.minutes * 60 if args.minutes else math.inf
@@ -161,7 +162,7 @@ def train(args) -> None:
         rng = np.random.default_rng([args.seed, step])  # batch depends only on (seed, step): resumable
         dirty, clean, mask = D.make_batch(rng, pool, args.batch, args.crop, border=args.border,
                                           corrupted=not args.plain, large=args.large_regions,
-                                          jitter=args.intensity_jitter)
+                                          jitter=args.intensity_jitter, seam=args.seam_bands)
         x = ((torch.from_numpy(dirty) - mean) / std).contiguous(memory_format=layout)
         y = ((torch.from_numpy(clean) - mean) / std).contiguous(memory_format=layout)
         for g in opt.param_groups:
@@ -238,6 +239,9 @@ def add_arguments(p) -> None:
     p.add_argument("--large-regions", type=float, default=0.0,
                    help="probability that a corrupted region is a large one: a band along a side or a blob "
                         "15-35 %% of the crop across (corrupt.LARGE_SHAPES)")
+    p.add_argument("--seam-bands", type=float, default=0.0,
+                   help="probability that a corrupted region is a band ending in a sharp seam, filled with the crop's own "
+                        "texture at another brightness, contrast and streak strength (corrupt.regrind)")
     p.add_argument("--intensity-jitter", type=float, default=0.0,
                    help="per crop, a random gain exp(U(-J, J)) about its mean and offset U(-J, J) / 2 on input and "
                         "target alike (data.jitter_intensity); 0: none")

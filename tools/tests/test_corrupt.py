@@ -83,6 +83,31 @@ def test_large_regions():
     assert np.mean(covered) > 2 * np.mean(plain)
 
 
+def test_seam_bands():
+    for seed in range(20):
+        band = C.seam_band_mask(np.random.default_rng([10, seed]), 96, 80)
+        hard = band > 0.5
+        edges = [hard[0].all(), hard[-1].all(), hard[:, 0].all(), hard[:, -1].all()]
+        assert sum(edges) == 1, f"seed {seed}: a band lies along exactly one side"
+        assert 0.05 < hard.mean() < 0.6, f"seed {seed}: {hard.mean():.2f} of the crop"
+        # A sharp seam: the soft edge is a few pixels wide along the band's whole length.
+        ramp = ((band > 0.05) & (band < 0.95)).sum(axis=1 if edges[2] or edges[3] else 0)
+        assert ramp.max() <= 6, f"seed {seed}: seam {ramp.max()} px wide"
+    clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
+    other = synth.good_image("train", 1).astype(np.float32)
+    for seed in range(10):
+        rng = np.random.default_rng([11, seed])
+        new = C.regrind(rng, clean)
+        assert new.shape == clean.shape and np.isfinite(new).all()
+        assert abs(float(new.mean() - clean.mean())) < 0.12, "brightness moves by about the offset at most"
+        assert not np.allclose(new, clean, atol=0.01)
+        # Every region is a seam band at seam=1: the input differs from the target inside the mask,
+        # by the light noise elsewhere.
+        dirty, mask = C.corrupt(np.random.default_rng(seed), clean, other, seam=1.0)
+        assert np.abs(dirty - clean)[mask == 0].max() < 0.1
+        assert (mask > 0.5).mean() > 0.05
+
+
 def test_intensity_jitter():
     pool = [synth.good_image("train", i).astype(np.float32) for i in range(3)]
     # jitter=0 draws no extra random numbers: these sums are the batch of the code before
