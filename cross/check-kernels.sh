@@ -11,7 +11,8 @@
 #     so a cortex-a53 baseline binary never runs it on a core without dotprod.
 #   armv7: Swift scalarises SIMD FMA there, so the convolution's block is the C NEON kernel
 #     (Sources/CArmv7Kernels): it must hold NEON multiply-adds, and Kernels.o must call it; the int8
-#     object must hold the widening-multiply kernel's vmull/vmlal/vpadal.
+#     object must hold the widening-multiply kernel's vmull/vmlal/vpadal, and the quantiser its NEON
+#     transposition (vzip; the scalar one calls rintf, a library call there, per activation).
 #   cross/check-kernels.sh .build-cross/host .build-cross/aarch64-cortex-a53 .build-cross/armv7-cortex-a7
 set -euo pipefail
 status=0
@@ -37,6 +38,7 @@ armv7_int8() {
     check "$1/c_int8_arm.o" "widening multiplies" 'vmull\.s8\s+q'
     check "$1/c_int8_arm.o" "widening multiply-adds" 'vmlal\.s8\s+q'
     check "$1/c_int8_arm.o" "pairwise accumulations" 'vpadal\.s16\s+q'
+    check "$1/c_int8_common.o" "quantiser transpositions" 'vzip\.32\s+q'
 }
 
 for dir in "$@"; do

@@ -7,8 +7,11 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #include <xmmintrin.h>
-#elif defined(__aarch64__)
+#elif defined(__aarch64__) || defined(__ARM_NEON)
 #include <arm_neon.h>
+#endif
+#if defined(__SSE2__) || defined(__aarch64__) || defined(__ARM_NEON)
+#define EI_QUANTIZE_VECTOR 1
 #endif
 
 size_t ei_i8_packed_size(int out_channels, int in_channels, int kernel_h, int kernel_w) {
@@ -50,9 +53,10 @@ static inline int8_t quantize_one(float x, float inv_scale, int offset) {
     return (int8_t)(uint8_t)((int)rintf(v) + offset);
 }
 
-#if defined(__SSE2__) || defined(__aarch64__)
+#if EI_QUANTIZE_VECTOR
 /// Four pixels x four channels: rows[k] points at channel k's next four floats. Writes 4 bytes per
-/// pixel at out + p * stride. Same rounding as quantize_one: cvtps2dq / fcvtns round half to even.
+/// pixel at out + p * stride. Same rounding as quantize_one: cvtps2dq / fcvtns round half to even,
+/// and on armv7, which has no rounding conversion, the float addition of 1.5 * 2^23 does.
 static inline void quantize_4x4(const float *rows[4], float inv_scale, int offset, int8_t *out, size_t stride) {
 #if defined(__SSE2__)
     __m128 r0 = _mm_loadu_ps(rows[0]), r1 = _mm_loadu_ps(rows[1]), r2 = _mm_loadu_ps(rows[2]), r3 = _mm_loadu_ps(rows[3]);
@@ -72,8 +76,9 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
     int32_t words[4];
     _mm_storeu_si128((__m128i *)words, bytes);
 #else
-    float32x4_t r0 = vld1q_f32(rows[0]), r1 = vld1q_f32(rows[1]), r2 = vld1q_f32(rows[2]), r3 = vld1q_f32(rows[3]);
-    float32x4_t t0 = vzip1q_f32(r0, r1), t1 = vzip2q_f32(r0, r1), t2 = vzip1q_f32(r2, r3), t3 = vzip2q_f32(r2, r3);
+    float32x4x2_t z01 = vzipq_f32(vld1q_f32(rows[0]), vld1q_f32(rows[1]));   // c0 c1 of pixels 0, 1 | 2, 3
+    float32x4x2_t z23 = vzipq_f32(vld1q_f32(rows[2]), vld1q_f32(rows[3]));   // c2 c3 of the same
+    float32x4_t t0 = z01.val[0], t1 = z01.val[1], t2 = z23.val[0], t3 = z23.val[1];
     float32x4_t px[4] = {vcombine_f32(vget_low_f32(t0), vget_low_f32(t2)), vcombine_f32(vget_high_f32(t0), vget_high_f32(t2)),
                          vcombine_f32(vget_low_f32(t1), vget_low_f32(t3)), vcombine_f32(vget_high_f32(t1), vget_high_f32(t3))};
     int32_t words[4];
@@ -82,7 +87,15 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
         uint32x4_t nan = vmvnq_u32(vceqq_f32(v, v));
         v = vbslq_f32(nan, vdupq_n_f32(-127.0f), v);
         v = vminq_f32(vmaxq_f32(v, vdupq_n_f32(-127.0f)), vdupq_n_f32(127.0f));
+#if defined(__aarch64__)
         int32x4_t q = vaddq_s32(vcvtnq_s32_f32(v), vdupq_n_s32(offset));
+#else
+        // |v| <= 127: v + 1.5 * 2^23 rounds to an integer (half to even, NEON's only mode) and holds
+        // it in its low mantissa bits, so the bit patterns' difference is that integer.
+        const float32x4_t magic = vdupq_n_f32(12582912.0f);
+        int32x4_t q = vsubq_s32(vreinterpretq_s32_f32(vaddq_f32(v, magic)), vreinterpretq_s32_f32(magic));
+        q = vaddq_s32(q, vdupq_n_s32(offset));
+#endif
         int8x8_t b = vmovn_s16(vcombine_s16(vmovn_s32(q), vmovn_s32(q)));   // low bytes
         words[p] = vget_lane_s32(vreinterpret_s32_s8(b), 0);
     }
@@ -91,10 +104,11 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
 }
 #endif
 
-void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int offset,
+void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int path,
                          int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
                          int first_row, int end_row) {
     (void)padded_h;
+    const int offset = ei_i8_input_offset(path);
     const int cin4 = (channels + 3) / 4 * 4;
     const size_t plane = (size_t)h * w, padded_row = (size_t)padded_w * cin4;
     static const float zeros[4] = {0, 0, 0, 0};
@@ -106,10 +120,10 @@ void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv
         for (int c0 = 0; c0 < channels; c0 += 4) {
             int group = channels - c0 < 4 ? channels - c0 : 4;
             int x = 0;
-#if defined(__SSE2__) || defined(__aarch64__)
+#if EI_QUANTIZE_VECTOR
             const float *rows[4];
             for (int k = 0; k < 4; k++) rows[k] = k < group ? src + (c0 + k) * plane + (size_t)y * w : zeros;
-            for (; x + 4 <= w; x += 4) {
+            for (; path != EI_I8_PORTABLE && x + 4 <= w; x += 4) {
                 quantize_4x4(rows, inv_scale, offset, row_out + (size_t)x * cin4 + c0, (size_t)cin4);
                 for (int k = 0; k < group; k++) rows[k] += 4;
             }

@@ -54,11 +54,12 @@ void ei_i8_pack_weights(const int8_t *weights, int out_channels, int in_channels
 int ei_i8_input_offset(int path);
 
 /// Quantises planar float activations [channels][h][w] to the padded HWC layout:
-/// q = clamp(round_half_even(x * inv_scale), -127, 127), stored as q + offset (offset from
-/// ei_i8_input_offset). Writes every byte of padded rows [first_row, end_row) of the
-/// [padded_h][padded_w][cin4] destination, padding included (padding is q = 0). Rows are
-/// independent, so threads split them.
-void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int offset,
+/// q = clamp(round_half_even(x * inv_scale), -127, 127), stored as q + ei_i8_input_offset(path).
+/// Writes every byte of padded rows [first_row, end_row) of the [padded_h][padded_w][cin4]
+/// destination, padding included (padding is q = 0). Rows are independent, so threads split them.
+/// The portable path quantises in plain C, the others with SSE2 or NEON (the same bytes), so
+/// comparing a path with the portable one also checks its quantiser.
+void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int path,
                          int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
                          int first_row, int end_row);
 

@@ -60,7 +60,7 @@ public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeome
 /// layer's time, and the layers did not get faster with a second thread.
 public func quantizeForInt8(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, inputScale: Float,
                             path: Int8KernelPath, scratch: Int8Scratch, pool: ThreadPool? = nil) -> UnsafePointer<Int8> {
-    var job = QuantizeJob(input: input, g: g, inverseScale: 1 / inputScale, offset: ei_i8_input_offset(path.rawValue),
+    var job = QuantizeJob(input: input, g: g, inverseScale: 1 / inputScale, path: path.rawValue,
                           output: scratch.reserve(Int8ConvWeights.scratchBytes(g)))
     if let pool, pool.size > 1 {
         pool.parallelFor(g.paddedHeight, context: &job) { context, first, end in
@@ -76,11 +76,11 @@ private struct QuantizeJob {
     let input: UnsafePointer<Float>
     let g: ConvGeometry
     let inverseScale: Float
-    let offset: Int32
+    let path: Int32
     let output: UnsafeMutablePointer<Int8>
 
     func rows(_ first: Int, _ end: Int) {
-        ei_i8_quantize_rows(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), inverseScale, offset,
+        ei_i8_quantize_rows(input, Int32(g.inChannels), Int32(g.inHeight), Int32(g.inWidth), inverseScale, path,
                             output, Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.padH), Int32(g.padW),
                             Int32(first), Int32(end))
     }
