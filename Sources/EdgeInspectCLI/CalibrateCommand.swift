@@ -117,6 +117,13 @@ enum CalibrateCommand {
         }
         Console.out("  good scores min \(Format.fixed(Double(normalised.first!), 3)) median \(Format.fixed(Double(normalised[normalised.count / 2]), 3)) max \(Format.fixed(Double(normalised.last!), 3)) (in the new units)")
         Console.out("  false rejects on these images \(Format.fixed(100 * Double(Calibration.rejectedFraction(normalised, threshold: 1)), 1)) %; expected on new good parts \(Format.fixed(100 * Double(estimated), 1)) % (5-fold cross-validation), at most \(Format.fixed(100 * Double(Calibration.falseRejectUpperBound(rate: estimated, images: scores.count)), 1)) % at 95 % confidence")
+        let highest = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(3)
+        Console.out("  highest     " + highest.map { "\(Path.fileName(args.positionals[$0])) \(Format.fixed(Double(scores[$0] / threshold), 3))" }
+            .joined(separator: ", ") + " (look at these first if good parts get rejected)")
+        if let lone = Calibration.loneOutlier(scores) {
+            let next = scores.indices.filter { $0 != lone }.map { scores[$0] }.max()!
+            Console.out("  warning: \(args.positionals[lone]) alone sets the threshold: it scores \(Format.fixed(Double(scores[lone] / next), 1))x the next image. If it is a good part, calibrate with more parts like it; if it is not (a defect, another product, a bad photo), leave it out.")
+        }
         if scores.count < 20 {
             Console.out("  warning: \(scores.count) images is few; the estimate is coarse (one image is \(Format.fixed(100 / Double(scores.count), 0)) %)")
         }

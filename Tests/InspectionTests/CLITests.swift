@@ -227,6 +227,22 @@ final class CalibrateCommandTests: XCTestCase {
         XCTAssertGreaterThan(after["defect-spot.png"]!, 1)
     }
 
+    /// A defective part among the good ones sets the threshold alone: calibrate names it and warns,
+    /// and lists the highest-scoring images; eight good images draw no warning.
+    func testCalibrationWarnsWhenOneImageSetsTheThreshold() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("calibrated.eim").path
+        let slipped = CLI.sample("defect-spot.png")
+        let r = try CLI.run(["calibrate", "--model", CLI.model, "--out", out] + goodImages() + goodImages() + [slipped])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("  highest     defect-spot.png 0.9"), r.out)   // 1 / 1.1, less the quantile's interpolation
+        XCTAssertTrue(r.out.contains("warning: \(slipped) alone sets the threshold: it scores "), r.out)
+        let clean = try CLI.run(["calibrate", "--model", CLI.model, "--out", out] + goodImages() + goodImages())
+        XCTAssertEqual(clean.code, 0, clean.err)
+        XCTAssertTrue(clean.out.contains("  highest     good-"), clean.out)
+        XCTAssertFalse(clean.out.contains("alone sets the threshold"), clean.out)
+    }
+
     /// A map with its own sigma gets its own threshold by the same rule, on the maps' peaks, and the
     /// heatmap of `score` colours up to twice it; the file's score keys are set as without it.
     func testCalibrationSetsTheMapThresholdOfAMapWithItsOwnSigma() throws {

@@ -25,6 +25,16 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(Calibration.rejectedFraction([0.5, 1, 1.5, 2], threshold: 1), 0.5)
     }
 
+    /// The top score counts as alone when it is over 1.5x the next, wherever it sits in the list.
+    func testLoneOutlier() {
+        XCTAssertEqual(Calibration.loneOutlier([0.3, 3.01, 1.53, 0.25]), 1)     // grid's held-out images, roughly
+        XCTAssertNil(Calibration.loneOutlier([0.3, 1.2, 1.0, 0.25]))
+        XCTAssertNil(Calibration.loneOutlier([2, 2, 1]), "two equal tops: neither is alone")
+        XCTAssertEqual(Calibration.loneOutlier([0, 0, 0.1]), 2)
+        XCTAssertNil(Calibration.loneOutlier([5]))
+        XCTAssertNil(Calibration.loneOutlier([]))
+    }
+
     /// Wilson's bound, checked against hand-computed values: 0 of 70 still allows 3.7 %, and more
     /// images narrow the same measured rate.
     func testFalseRejectUpperBound() {

@@ -142,10 +142,27 @@ def expected_false_rejects(scores: list[float], quantile: float = DEFAULT_QUANTI
     return p, min(1.0, bound)
 
 
-def false_reject_note(scores: list[float], quantile: float, margin: float) -> str:
+def lone_outlier(scores: list[float], factor: float = 1.5) -> int | None:
+    """The index of the highest score when it is over `factor` times the next highest (it sets a
+    high quantile alone), as `edge-inspect calibrate` warns (Calibration.loneOutlier)."""
+    if len(scores) < 2:
+        return None
+    top = int(np.argmax(scores))
+    rest = max(s for i, s in enumerate(scores) if i != top)
+    return top if scores[top] > factor * rest else None
+
+
+def false_reject_note(scores: list[float], quantile: float, margin: float, names: list[str] | None = None) -> str:
     rate, bound = expected_false_rejects(scores, quantile, margin)
-    return (f"expected false rejects {100 * rate:.1f} % (5-fold cross-validation), "
+    note = (f"expected false rejects {100 * rate:.1f} % (5-fold cross-validation), "
             f"at most {100 * bound:.1f} % at 95 % confidence")
+    lone = lone_outlier(scores)
+    if lone is not None:
+        rest = max(s for i, s in enumerate(scores) if i != lone)
+        name = names[lone] if names else f"calibration image {lone}"
+        note += (f"\nwarning: {name} alone sets the threshold: it scores {scores[lone] / rest:.1f}x the next image. "
+                 "If it is a good part, calibrate with more parts like it; if it is not, leave it out.")
+    return note
 
 
 def _set_chosen(ckpt: dict, key: str, value: str, images: list[np.ndarray] | None, choose, parse, limit: int,
@@ -276,7 +293,7 @@ def export(args) -> None:
         print(f"recalibrated ({dtype}, sigma {ckpt['score']['sigma']:g}, {ckpt['score']['reduce']}, "
               f"border {ckpt['score'].get('border', 0)}): threshold {threshold:.6g} "
               f"(f32 checkpoint: {ckpt['score']['threshold']:.6g}), max good {max(scores):.6g}; "
-              + false_reject_note(scores, calib["quantile"], calib["margin"]))
+              + false_reject_note(scores, calib["quantile"], calib["margin"], ckpt["data"].get("calib_files")))
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     size = write(args.out, mf)
     print(f"wrote {args.out}: {size} bytes, {len(mf.nodes)} nodes, {len(mf.tensors)} tensors, "

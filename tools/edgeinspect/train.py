@@ -215,7 +215,7 @@ def train(args) -> None:
                    "scores": scores, "step": step}, f, indent=1)
     print(f"calibration: {len(scores)} good images, scores min {min(scores):.6g} "
           f"median {float(np.median(scores)):.6g} max {max(scores):.6g} -> threshold {threshold:.6g}; "
-          + false_reject_note(scores, args.quantile, args.margin))
+          + false_reject_note(scores, args.quantile, args.margin, ck["data"].get("calib_files")))
 
 
 def add_arguments(p) -> None:
