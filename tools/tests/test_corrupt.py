@@ -59,13 +59,19 @@ def test_border_crops_touch_an_edge():
         assert y in (0, 68) and x in (0, 88)
 
 
+def band_sides(band: np.ndarray, seed: int) -> list[bool]:
+    """Which sides (top, bottom, left, right) the band lies along, checking that it is one, and
+    that the band covers 5-60 % of the crop."""
+    hard = band > 0.5
+    edges = [hard[0].all(), hard[-1].all(), hard[:, 0].all(), hard[:, -1].all()]
+    assert sum(edges) == 1, f"seed {seed}: a band lies along exactly one side"
+    assert 0.05 < hard.mean() < 0.6, f"seed {seed}: {hard.mean():.2f} of the crop"
+    return edges
+
+
 def test_large_regions():
     for seed in range(20):
-        band = C.band_mask(np.random.default_rng([8, seed]), 96, 80)
-        hard = band > 0.5
-        edges = [hard[0].all(), hard[-1].all(), hard[:, 0].all(), hard[:, -1].all()]
-        assert sum(edges) == 1, f"seed {seed}: a band lies along exactly one side"
-        assert 0.05 < hard.mean() < 0.6, f"seed {seed}: {hard.mean():.2f} of the crop"
+        band_sides(C.band_mask(np.random.default_rng([8, seed]), 96, 80), seed)
         blob = C.large_blob_mask(np.random.default_rng([9, seed]), 96, 80) > 0.5
         assert blob.mean() > 0.02, f"seed {seed}: larger than the ordinary shapes"
     clean = synth.good_image("train", 0)[:64, :64].astype(np.float32)
@@ -86,10 +92,7 @@ def test_large_regions():
 def test_seam_bands():
     for seed in range(20):
         band = C.seam_band_mask(np.random.default_rng([10, seed]), 96, 80)
-        hard = band > 0.5
-        edges = [hard[0].all(), hard[-1].all(), hard[:, 0].all(), hard[:, -1].all()]
-        assert sum(edges) == 1, f"seed {seed}: a band lies along exactly one side"
-        assert 0.05 < hard.mean() < 0.6, f"seed {seed}: {hard.mean():.2f} of the crop"
+        edges = band_sides(band, seed)
         # A sharp seam: the soft edge is a few pixels wide along the band's whole length.
         ramp = ((band > 0.05) & (band < 0.95)).sum(axis=1 if edges[2] or edges[3] else 0)
         assert ramp.max() <= 6, f"seed {seed}: seam {ramp.max()} px wide"
