@@ -45,9 +45,10 @@ def _upsampling(cells: int, size: int) -> np.ndarray:
     return np.stack(rows, axis=1)
 
 
-def _soften(hard: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Soft mask edges (the network must not learn to look for a sharp seam)."""
-    sigma = rng.uniform(0.5, 3.0)
+def _soften(hard: np.ndarray, rng: np.random.Generator, sigma: tuple[float, float] = (0.5, 3.0)) -> np.ndarray:
+    """Soft mask edges (the network must not learn to look for a sharp seam), blurred by a sigma
+    drawn from the given range."""
+    sigma = rng.uniform(*sigma)
     return np.clip(ndimage.gaussian_filter(hard.astype(np.float32), sigma), 0, 1)
 
 
@@ -148,10 +149,15 @@ def band_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     wave = ndimage.gaussian_filter1d(np.interp(np.arange(along), np.linspace(0, along - 1, cells + 1), knots),
                                      along / (3 * cells), mode="nearest")
     depth = rng.uniform(0.1, 0.45) * across + wave                       # per position along the side
-    dist = np.arange(across, dtype=np.float32)[:, None]                  # distance from that side
-    hard = dist < depth[None, :]
+    return _soften(_band(side, across, depth), rng)
+
+
+def _band(side: int, across: int, depth: np.ndarray) -> np.ndarray:
+    """The hard band along side 0-3 (top, bottom, left, right), `depth[i]` pixels deep at position
+    i along that side; across: the crop's extent away from the side."""
+    hard = np.arange(across, dtype=np.float32)[:, None] < depth[None, :]    # distance from the side < depth
     hard = hard if side % 2 == 0 else hard[::-1]
-    return _soften(hard if side < 2 else hard.T, rng)
+    return hard if side < 2 else hard.T
 
 
 def large_blob_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -171,10 +177,7 @@ def seam_band_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     across, along = (h, w) if side < 2 else (w, h)
     tilt = rng.uniform(-0.04, 0.04) * np.arange(along)                   # a few degrees off straight
     depth = rng.uniform(0.1, 0.45) * across + tilt - tilt.mean()
-    hard = np.arange(across, dtype=np.float32)[:, None] < depth[None, :]
-    hard = hard if side % 2 == 0 else hard[::-1]
-    sigma = rng.uniform(0.3, 1.2)
-    return np.clip(ndimage.gaussian_filter((hard if side < 2 else hard.T).astype(np.float32), sigma), 0, 1)
+    return _soften(_band(side, across, depth), rng, sigma=(0.3, 1.2))
 
 
 def regrind(rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
