@@ -121,8 +121,7 @@ enum CalibrateCommand {
         Console.out("  highest     " + highest.map { "\(Path.fileName(args.positionals[$0])) \(Format.fixed(Double(scores[$0] / threshold), 3))" }
             .joined(separator: ", ") + " (look at these first if good parts get rejected)")
         if let lone = Calibration.loneOutlier(scores) {
-            let next = scores.indices.filter { $0 != lone }.map { scores[$0] }.max()!
-            Console.out("  warning: \(args.positionals[lone]) alone sets the threshold: it scores \(Format.fixed(Double(scores[lone] / next), 1))x the next image. If it is a good part, calibrate with more parts like it; if it is not (a defect, another product, a bad photo), leave it out.")
+            Console.out("  warning: \(args.positionals[lone.index]) alone sets the threshold: it scores \(Format.fixed(Double(lone.ratio), 1))x the next image. If it is a good part, calibrate with more parts like it; if it is not (a defect, another product, a bad photo), leave it out.")
         }
         if scores.count < 20 {
             Console.out("  warning: \(scores.count) images is few; the estimate is coarse (one image is \(Format.fixed(100 / Double(scores.count), 0)) %)")

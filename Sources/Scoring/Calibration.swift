@@ -29,13 +29,14 @@ public struct Calibration {
         return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
     }
 
-    /// The index of the highest score when it is over `factor` times the next highest: with a high
-    /// quantile that one image sets the threshold alone. A defective part slipped in among the good
-    /// ones does exactly that, and raises the threshold until similar defects pass.
-    public static func loneOutlier(_ scores: [Float], factor: Float = 1.5) -> Int? {
+    /// The highest score's index and its ratio to the next highest, when that ratio is over
+    /// `factor`: with a high quantile that one image sets the threshold alone. A defective part
+    /// slipped in among the good ones does exactly that, and raises the threshold until similar
+    /// defects pass.
+    public static func loneOutlier(_ scores: [Float], factor: Float = 1.5) -> (index: Int, ratio: Float)? {
         guard scores.count >= 2, let top = scores.indices.max(by: { scores[$0] < scores[$1] }) else { return nil }
         let next = scores.indices.filter { $0 != top }.map { scores[$0] }.max()!
-        return scores[top] > factor * next ? top : nil
+        return scores[top] > factor * next ? (top, scores[top] / next) : nil
     }
 
     /// Fraction of `scores` above `threshold`.

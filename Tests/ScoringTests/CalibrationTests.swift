@@ -27,10 +27,13 @@ final class CalibrationTests: XCTestCase {
 
     /// The top score counts as alone when it is over 1.5x the next, wherever it sits in the list.
     func testLoneOutlier() {
-        XCTAssertEqual(Calibration.loneOutlier([0.3, 3.01, 1.53, 0.25]), 1)     // grid's held-out images, roughly
+        let grid = Calibration.loneOutlier([0.3, 3.01, 1.53, 0.25])          // grid's held-out images, roughly
+        XCTAssertEqual(grid?.index, 1)
+        XCTAssertEqual(grid?.ratio ?? 0, 3.01 / 1.53, accuracy: 1e-6)
         XCTAssertNil(Calibration.loneOutlier([0.3, 1.2, 1.0, 0.25]))
         XCTAssertNil(Calibration.loneOutlier([2, 2, 1]), "two equal tops: neither is alone")
-        XCTAssertEqual(Calibration.loneOutlier([0, 0, 0.1]), 2)
+        XCTAssertEqual(Calibration.loneOutlier([0, 0, 0.1])?.index, 2)
+        XCTAssertEqual(Calibration.loneOutlier([0, 0, 0.1])?.ratio, .infinity)
         XCTAssertNil(Calibration.loneOutlier([5]))
         XCTAssertNil(Calibration.loneOutlier([]))
     }

@@ -142,14 +142,16 @@ def expected_false_rejects(scores: list[float], quantile: float = DEFAULT_QUANTI
     return p, min(1.0, bound)
 
 
-def lone_outlier(scores: list[float], factor: float = 1.5) -> int | None:
-    """The index of the highest score when it is over `factor` times the next highest (it sets a
-    high quantile alone), as `edge-inspect calibrate` warns (Calibration.loneOutlier)."""
+def lone_outlier(scores: list[float], factor: float = 1.5) -> tuple[int, float] | None:
+    """(index, ratio to the next highest) of the highest score when that ratio is over `factor` (it
+    sets a high quantile alone), as `edge-inspect calibrate` warns (Calibration.loneOutlier)."""
     if len(scores) < 2:
         return None
     top = int(np.argmax(scores))
     rest = max(s for i, s in enumerate(scores) if i != top)
-    return top if scores[top] > factor * rest else None
+    if not scores[top] > factor * rest:
+        return None
+    return top, (scores[top] / rest if rest > 0 else math.inf)
 
 
 def false_reject_note(scores: list[float], quantile: float, margin: float, names: list[str] | None = None) -> str:
@@ -158,9 +160,9 @@ def false_reject_note(scores: list[float], quantile: float, margin: float, names
             f"at most {100 * bound:.1f} % at 95 % confidence")
     lone = lone_outlier(scores)
     if lone is not None:
-        rest = max(s for i, s in enumerate(scores) if i != lone)
-        name = names[lone] if names else f"calibration image {lone}"
-        note += (f"\nwarning: {name} alone sets the threshold: it scores {scores[lone] / rest:.1f}x the next image. "
+        index, ratio = lone
+        name = names[index] if names else f"calibration image {index}"
+        note += (f"\nwarning: {name} alone sets the threshold: it scores {ratio:.1f}x the next image. "
                  "If it is a good part, calibrate with more parts like it; if it is not, leave it out.")
     return note
 

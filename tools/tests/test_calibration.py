@@ -21,10 +21,10 @@ def test_the_bound_is_wilsons_and_narrows_with_more_images():
 
 def test_lone_outlier_is_calibrates_rule():
     """The cases of Calibration.loneOutlier's Swift test."""
-    assert lone_outlier([0.3, 3.01, 1.53, 0.25]) == 1
+    assert lone_outlier([0.3, 3.01, 1.53, 0.25]) == (1, pytest.approx(3.01 / 1.53))
     assert lone_outlier([0.3, 1.2, 1.0, 0.25]) is None
     assert lone_outlier([2, 2, 1]) is None
-    assert lone_outlier([0, 0, 0.1]) == 2
+    assert lone_outlier([0, 0, 0.1]) == (2, math.inf)
     assert lone_outlier([5]) is None and lone_outlier([]) is None
     note = false_reject_note([0.3, 3.01, 1.53, 0.25], 0.99, 1.1, ["a.png", "020.png", "c.png", "d.png"])
     assert "warning: 020.png alone sets the threshold: it scores 2.0x the next image" in note
