@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import Kernels
 import ModelFile
@@ -68,6 +68,35 @@ final class Int8EngineTests: XCTestCase {
             XCTAssertLessThan(diff, 0.03 * range, "\(h)x\(w)")
             XCTAssertGreaterThan(diff, 0, "\(h)x\(w): identical to float, so int8 did not run")
         }
+    }
+
+    /// A float layer upstream of an int8 convolution never offers Winograd to the measurement: its
+    /// other last bits would reach the quantiser and move the score (KernelSelection.swift). A float
+    /// layer after the int8 ones, or in a model run in float, still may.
+    func testFloatLayersFeedingInt8LeaveWinogradOutOfTheMeasurement() throws {
+        var b = ModelBuilder()
+        let first = b.conv(0, in: 1, out: 8)                     // float 3x3 stride 1: Winograd-eligible
+        let relu = b.node(.relu, [first])
+        let q = b.conv(relu, in: 8, out: 8, dtype: .i8)
+        b.conv(q, in: 8, out: 1)                                  // float, after the int8 layer
+        let loaded = try LoadedModel(b.bytes(extra: [(ModelFile.activationScalesKey,
+                                                      MetaValue.f32Array([0, 0, 2.0 / 127, 0]))]))
+        let engine = Engine(model: loaded.model)
+        XCTAssertEqual(engine.int8Convolutions.count, 1)
+        XCTAssertEqual(Engine.feedsInt8(engine.steps), [true, true, false, false])
+        let w = ConvKernel.winograd, x = ConvKernel.directX16, d = ConvKernel.direct
+        func measured(_ engine: Engine, _ step: Int) -> [ConvKernel] {
+            guard case .conv(let layer) = engine.steps[step].kind else { return [] }
+            return engine.measuredKernels(layer, feedsInt8: Engine.feedsInt8(engine.steps)[step])
+        }
+        XCTAssertEqual(measured(engine, 0), [d, x])
+        XCTAssertEqual(measured(engine, 3), [d, x, w])
+        XCTAssertEqual(measured(Engine(model: loaded.model, int8: false), 0), [d, x, w])
+        let kernels = try engine.layerReports(height: 16, width: 16).map { $0.kernel }
+        XCTAssertNotEqual(kernels[0], w)
+        XCTAssertEqual(kernels[2], .int8)
+        // Forcing Winograd still forces it: the variable is for comparisons.
+        XCTAssertEqual(try Engine(model: loaded.model, policy: .force(.winograd)).layerReports(height: 16, width: 16)[0].kernel, w)
     }
 
     func run(_ engine: Engine, _ input: [Float], _ h: Int, _ w: Int) throws -> [Float] {

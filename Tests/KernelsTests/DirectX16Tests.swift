@@ -4,6 +4,9 @@ import XCTest
 /// The row-vectorised direct kernel against the reference: odd sizes and channel counts around its
 /// 4-channel blocks and steps of two vectors (16 pixels, 32 with AVX-512), strides 1-4 (polyphase rows), dilations, paddings, the
 /// in-place path (unpadded 1x1 on rows of whole vectors), every activation, 1 and 3 threads.
+/// It must also equal the 8-channel direct kernel bit for bit: both add the bias, then each
+/// (channel, row, column) tap in that order with one fused multiply-add, and the engine relies on
+/// that to choose between them by timing without changing a result (KernelSelection.swift).
 final class DirectX16Tests: XCTestCase {
     func testMatchesReferenceAcrossGeometries() {
         var rng = SeededRandom(1616)
@@ -35,6 +38,8 @@ final class DirectX16Tests: XCTestCase {
             let input = rng.floats(cin * h * w), weights = rng.floats(cout * cin * kh * kw), bias = rng.floats(cout)
             let packed = ConvWeightsX16(weights: weights, bias: bias, outChannels: cout, inChannels: cin,
                                         kernelH: kh, kernelW: kw)
+            let packedOC8 = ConvWeightsOC8(weights: weights, bias: bias, outChannels: cout, inChannels: cin,
+                                           kernelH: kh, kernelW: kw)
             for (act, threads) in [(ActivationFunction.none, 1), (.relu, 3), (.leakyRelu(0.2), 1), (.silu, 3), (.sigmoid, 1)] {
                 var expected = [Float](repeating: 0, count: cout * g.outHeight * g.outWidth)
                 referenceConv2D(input: input, geometry: g, weights: weights, bias: bias, activation: act, output: &expected)
@@ -44,8 +49,13 @@ final class DirectX16Tests: XCTestCase {
                 conv2DDirectX16(input: input, geometry: g, weights: packed, activation: act, output: &actual,
                                 scratch: &scratch, pool: pool)
                 let magnitude = max(1, expected.map { abs($0) }.max() ?? 0)
-                XCTAssertLessThan(maxAbsDifference(expected, actual) / magnitude, 2e-6,
-                                  "x16 in \(cin) out \(cout) k\(kh)x\(kw) s\(s) p\(p) d\(d) \(h)x\(w) \(act) threads \(threads)")
+                let label = "in \(cin) out \(cout) k\(kh)x\(kw) s\(s) p\(p) d\(d) \(h)x\(w) \(act) threads \(threads)"
+                XCTAssertLessThan(maxAbsDifference(expected, actual) / magnitude, 2e-6, "x16 " + label)
+                var oc8 = [Float](repeating: .nan, count: expected.count)
+                var oc8Scratch = [Float](repeating: 0, count: max(g.scratchCount, 1))
+                conv2DDirectOC8(input: input, geometry: g, weights: packedOC8, activation: act, output: &oc8,
+                                scratch: &oc8Scratch, pool: pool)
+                XCTAssertTrue(zip(actual, oc8).allSatisfy { $0.bitPattern == $1.bitPattern }, "x16 vs oc8 " + label)
             }
         }
     }
