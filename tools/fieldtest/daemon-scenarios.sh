@@ -414,5 +414,31 @@ if (( rotated )); then
 else
     fail rotate.files "the log did not rotate twice within 120 s: $(ls -l "$work/rotate" | head -5 | tr '\n' ' ')"
 fi
-kill "$watcher" 2>/dev/null
 
+# --- the systemd unit's sandbox admits what the daemon does ------------------------------------------
+# cross/systemd/edge-inspect.service kills the daemon with SIGSYS on a system call outside its
+# SystemCallFilter, refuses sockets outside RestrictAddressFamilies and writable+executable memory
+# (MemoryDenyWriteExecute). The scenarios above run without that sandbox, so this one traces a
+# daemon with every feature on (camera, GPIO lines, log, status file, saved alert images, sd_notify)
+# for 12 frames over the checkers, then checks every call against the unit's own settings, as
+# systemd-analyze expands them (the host's, as the guest runs in the host's root).
+mkdir -p "$work/sandbox"
+sed -e "s|^log_file = .*|log_file = $work/sandbox/events.jsonl|" -e "s|^status_file = .*|status_file = $work/sandbox/status.prom|" \
+    -e "s|^save_dir = .*|save_dir = $work/sandbox|" "$work/watch.conf" > "$work/sandbox.conf"
+echo "max_frames = 12" >> "$work/sandbox.conf"
+v4l2-ctl -d "$camera" -c test_pattern=10
+trace="$work/sandbox/strace.txt"
+NOTIFY_SOCKET=/tmp/sandbox-notify.sock WATCHDOG_USEC=2000000 timeout -s KILL 300 \
+    strace -f -qq -s 24 -o "$trace" "$FT_BIN" watch --config "$work/sandbox.conf" \
+    > "$work/sandbox/stdout.txt" 2> "$work/sandbox/stderr.txt"
+code=$?
+scene_normal
+alerts=$(grep -c '"event":"alert"' "$work/sandbox/events.jsonl" 2>/dev/null)
+if (( code != 0 )) || [[ ${alerts:-0} == 0 ]]; then
+    fail unit.syscalls "the traced daemon exited with $code after ${alerts:-0} alerts: $(head -c 300 "$work/sandbox/stderr.txt")"
+else
+    python3 "$FT_REPO/tools/fieldtest/sandbox-check.py" "$trace" "$FT_REPO/cross/systemd/edge-inspect.service" >> "$checks"
+    tail -2 "$checks" | sed 's/^/fieldtest: /'
+fi
+
+kill "$watcher" 2>/dev/null
