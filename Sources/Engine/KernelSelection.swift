@@ -2,11 +2,11 @@ import CPlatform
 import Kernels
 
 extension Engine {
-    /// Picks each convolution's kernel for a new plan. With `.measure`, every eligible kernel runs
-    /// once on the layer's real shape (in the plan's own buffers, before any frame uses them) and the
-    /// fastest is kept. Which kernel wins depends on channel counts, image width, stride and the
-    /// CPU's caches, so a formula would be wrong somewhere; a measurement is not. The plan's buffers
-    /// are already touched, so no run pays page faults.
+    /// Picks each convolution's kernel for a new plan. With `.measure`, every candidate kernel
+    /// (`measuredKernels`) runs once on the layer's real shape (in the plan's own buffers, before any
+    /// frame uses them) and the fastest is kept. Which kernel wins depends on channel counts, image
+    /// width, stride and the CPU's caches, so a formula would be wrong somewhere; a measurement is
+    /// not. The plan's buffers are already touched, so no run pays page faults.
     /// One thread: one run each, timed by the thread's CPU time, which a busy machine's preemptions
     /// do not inflate. Several threads: the best wall time of three runs each. The calling thread's
     /// CPU time would leave out the serial parts and the wait for the slowest worker (it sleeps
@@ -40,6 +40,7 @@ extension Engine {
         }
     }
 
+    /// The kernels this layer has weights for: direct-oc8 always, direct-x16 and Winograd where compiled.
     func eligibleKernels(_ layer: ConvLayer) -> [ConvKernel] {
         [.direct, layer.packedX16 == nil ? nil : .directX16, layer.winograd == nil ? nil : .winograd].compactMap { $0 }
     }
@@ -48,7 +49,7 @@ extension Engine {
     /// Winograd other ones in the last digits. Those digits vanish in a float model's score, but a
     /// float layer upstream of an int8 convolution passes them to its quantiser, where one flipped
     /// rounding moves everything downstream: on the demo's int8 model a Winograd first layer moved a
-    /// score by 2 %. Timing is noisy, so two processes could pick differently and score the same
+    /// score by up to 2 %. Timing is noisy, so two processes could pick differently and score the same
     /// image differently, calibrate's threshold included; such layers leave Winograd out.
     func measuredKernels(_ layer: ConvLayer, feedsInt8: Bool) -> [ConvKernel] {
         eligibleKernels(layer).filter { !(feedsInt8 && $0 == .winograd) }
