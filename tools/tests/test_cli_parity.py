@@ -172,6 +172,14 @@ def scores_and_maps(command: list[str], model: Path, images: list[Path], out_dir
     return results
 
 
+def assert_same_bits(a: dict[str, dict], b: dict[str, dict], label: str) -> None:
+    """Two `scores_and_maps` results with the same scores and maps, bit for bit."""
+    assert a.keys() == b.keys(), label
+    for name in a:
+        assert a[name]["score"] == b[name]["score"], (label, name)
+        assert (a[name]["map_values"] == b[name]["map_values"]).all(), (label, name)
+
+
 def with_every_score_key(directory: Path) -> Path:
     """synthetic-texture.eim with score.error_norm, score.border and score.map_sigma set, and a
     threshold between good-4.png's score (0.55 in variance units) and defect-smudge.png's (1.74)."""
@@ -263,9 +271,7 @@ def test_armv7_int8_kernel_equals_the_portable_one(tmp_path):
     assert "kernels portable" in info.stdout, info.stdout[-300:]
     neon = scores_and_maps(emulated, model, images, tmp_path / "neon")
     portable = scores_and_maps(forced, model, images, tmp_path / "portable")
-    for name in neon:
-        assert neon[name]["score"] == portable[name]["score"], name
-        assert (neon[name]["map_values"] == portable[name]["map_values"]).all(), name
+    assert_same_bits(neon, portable, "neon vs portable")
 
 
 @pytest.mark.parametrize("variable, default, qemu_name, cpu", [
@@ -284,7 +290,4 @@ def test_arm_direct_kernels_give_the_same_bits(variable, default, qemu_name, cpu
     runs = {kernel: scores_and_maps(["env", f"EDGEINSPECT_CONV_KERNEL={kernel}", qemu, "-cpu", cpu, str(board)],
                                     model, images, tmp_path / kernel)
             for kernel in ("direct-oc8", "direct-x16")}
-    for name, oc8 in runs["direct-oc8"].items():
-        x16 = runs["direct-x16"][name]
-        assert oc8["score"] == x16["score"], name
-        assert (oc8["map_values"] == x16["map_values"]).all(), name
+    assert_same_bits(runs["direct-oc8"], runs["direct-x16"], f"{cpu}: direct-oc8 vs direct-x16")
