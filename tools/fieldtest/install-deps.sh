@@ -2,8 +2,9 @@
 # Debian 12 packages for the field test (a Debian kernel booted under qemu with vivid and gpio-sim):
 # qemu and busybox for the guest, kmod for depmod on the extracted modules, the toolchain pieces an
 # out-of-tree module build needs, v4l-utils to drive vivid, strace and systemd-analyze (package
-# systemd) to check the daemon's system calls against its unit's sandbox. The kernel, its headers and its source
-# are not installed: prepare.sh downloads and extracts them. Does nothing when all are installed.
+# systemd) to check the daemon's system calls against its unit's sandbox. The kernel, its headers
+# and its source are not installed: prepare.sh downloads and extracts them. Does nothing when all
+# are installed.
 set -euo pipefail
 packages=(qemu-system-x86 busybox-static kmod v4l-utils xz-utils
           build-essential gcc-12 bc flex bison libelf-dev strace systemd)

@@ -9,7 +9,9 @@ import re
 import subprocess
 import sys
 
-CALL = re.compile(r"\d+\s+(?:<\.\.\. )?([a-z_][a-z0-9_]*)[( ]")   # "<... futex resumed>" too
+# A call during which another thread's call is logged is split in two lines, "futex(...
+# <unfinished ...>" then "<... futex resumed>": only the first names it, so each counts once.
+CALL = re.compile(r"\d+\s+([a-z_][a-z0-9_]*)\(")
 SOCKET = re.compile(r"\d+\s+socket(?:pair)?\((AF_\w+)")
 MAPPING = re.compile(r"\d+\s+(?:mmap|mprotect|pkey_mprotect)\(")
 
