@@ -88,11 +88,15 @@ def jitter_intensity(rng: np.random.Generator, img: np.ndarray, amount: float) -
 
 def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, crop: int,
                flips: bool = True, border: float = 0.0, corrupted: bool = True, large: float = 0.0,
-               jitter: float = 0.0, seam: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               jitter: float = 0.0, seam: float = 0.0,
+               kept_noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(input, clean target, corruption mask) as [B, 1, crop, crop] float32 arrays. With
     corrupted=False the input is the clean crop itself: the plain autoencoder of the ablation.
-    jitter > 0: `jitter_intensity` on each clean crop (0 draws no random numbers, so earlier
-    runs' batches are unchanged)."""
+    jitter > 0: `jitter_intensity` on each clean crop. kept_noise > 0: Gaussian noise of standard
+    deviation U(0, kept_noise) added to input and target alike, so the network must keep it (Bauer
+    & Mueller, arXiv 2511.07233: a Tikhonov term that pulls its Jacobian toward the identity, so
+    it alters normal content less). At 0 neither draws random numbers, so earlier runs' batches
+    are unchanged."""
     clean = np.empty((batch, 1, crop, crop), np.float32)
     dirty = np.empty_like(clean)
     mask = np.zeros_like(clean)
@@ -106,4 +110,8 @@ def make_batch(rng: np.random.Generator, pool: list[np.ndarray], batch: int, cro
             dirty[i, 0], mask[i, 0] = corrupt(rng, a, pool[int(rng.integers(len(pool)))], large, seam)
         else:
             dirty[i, 0] = a
+        if kept_noise > 0:
+            n = rng.normal(0, rng.uniform(0, kept_noise), a.shape).astype(np.float32)
+            dirty[i, 0] = np.clip(dirty[i, 0] + n, 0, 1)
+            clean[i, 0] = np.clip(a + n, 0, 1)
     return dirty, clean, mask

@@ -145,7 +145,7 @@ def train(args) -> None:
     write_preview(os.path.join(args.out, "corruptions.png"),
                   *D.make_batch(preview_rng, pool, 8, args.crop, border=args.border, corrupted=not args.plain,
                                 large=args.large_regions, jitter=args.intensity_jitter,
-                                seam=args.seam_bands))
+                                seam=args.seam_bands, kept_noise=args.kept_noise))
     window = _gaussian_window()
     start, cpu_start = time.monotonic(), time.process_time()
     budget = args.minutes * 60 if args.minutes else math.inf
@@ -162,7 +162,8 @@ def train(args) -> None:
         rng = np.random.default_rng([args.seed, step])  # batch depends only on (seed, step): resumable
         dirty, clean, mask = D.make_batch(rng, pool, args.batch, args.crop, border=args.border,
                                           corrupted=not args.plain, large=args.large_regions,
-                                          jitter=args.intensity_jitter, seam=args.seam_bands)
+                                          jitter=args.intensity_jitter, seam=args.seam_bands,
+                                          kept_noise=args.kept_noise)
         x = ((torch.from_numpy(dirty) - mean) / std).contiguous(memory_format=layout)
         y = ((torch.from_numpy(clean) - mean) / std).contiguous(memory_format=layout)
         for g in opt.param_groups:
@@ -242,6 +243,9 @@ def add_arguments(p) -> None:
     p.add_argument("--seam-bands", type=float, default=0.0,
                    help="probability that a corrupted region is a band ending in a sharp seam, filled with the crop's own "
                         "texture at another brightness, contrast and streak strength (corrupt.regrind)")
+    p.add_argument("--kept-noise", type=float, default=0.0,
+                   help="per crop, Gaussian noise of standard deviation U(0, K) on input and target alike, which the "
+                        "network must keep (data.make_batch); 0: none")
     p.add_argument("--intensity-jitter", type=float, default=0.0,
                    help="per crop, a random gain exp(U(-J, J)) about its mean and offset U(-J, J) / 2 on input and "
                         "target alike (data.jitter_intensity); 0: none")

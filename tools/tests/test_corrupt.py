@@ -130,6 +130,27 @@ def test_intensity_jitter():
     assert np.std(means) > 2 * np.std(plain), "crops vary in brightness"
 
 
+def test_kept_noise_is_in_input_and_target():
+    pool = [synth.good_image("train", i).astype(np.float32) for i in range(3)]
+    levels = []
+    for seed in range(8):
+        # Batches of one: the noise is drawn after the crop's regions, so they stay the same.
+        dirty, clean, mask = D.make_batch(np.random.default_rng(seed), pool, 1, 64, kept_noise=0.05)
+        _, plain_clean, plain_mask = D.make_batch(np.random.default_rng(seed), pool, 1, 64)
+        # The same crop and regions; the target now carries noise the input carries too.
+        assert np.array_equal(mask, plain_mask)
+        noise = clean - plain_clean
+        assert 0 <= clean.min() and clean.max() <= 1
+        levels.append(float(noise.std()))
+        # Away from the regions input and target differ by the light removed noise only (< 0.1),
+        # much less than the kept noise itself would leave if only one side had it.
+        assert np.abs(dirty - clean)[mask == 0].std() < 0.5 * noise.std() + 0.01
+    assert min(levels) > 0 and max(levels) > 0.02, f"noise levels {levels}"
+    # On the identity task too the noise is kept, not removed.
+    dirty, clean, _ = D.make_batch(np.random.default_rng(1), pool, 2, 64, corrupted=False, kept_noise=0.05)
+    assert np.array_equal(dirty, clean)
+
+
 @pytest.mark.parametrize("cells", [2, 3, 4, 7, 8, 16, 23])
 def test_value_noise_is_ndimage_zoom(cells):
     """The matrix form gives ndimage.zoom's values bit for bit (checked on 300 training batches when
