@@ -418,27 +418,40 @@ fi
 # --- the systemd unit's sandbox admits what the daemon does ------------------------------------------
 # cross/systemd/edge-inspect.service kills the daemon with SIGSYS on a system call outside its
 # SystemCallFilter, refuses sockets outside RestrictAddressFamilies and writable+executable memory
-# (MemoryDenyWriteExecute). The scenarios above run without that sandbox, so this one traces a
-# daemon with every feature on (camera, GPIO lines, log, status file, saved alert images, sd_notify)
-# for 12 frames over the checkers, then checks every call against the unit's own settings, as
-# systemd-analyze expands them (the host's, as the guest runs in the host's root).
+# (MemoryDenyWriteExecute), makes every folder read-only but its own (ProtectSystem=strict), admits
+# only the devices of DeviceAllow and hides /home and /root. The scenarios above run without that
+# sandbox, so this one traces a daemon with every feature on (camera, GPIO lines, log, status file,
+# saved alert images, sd_notify) for 12 frames over the checkers, as the unit would start it: working
+# directory /, and the shipped watch.conf's own log, status and image paths in the folders systemd
+# makes for the unit (StateDirectory, LogsDirectory, RuntimeDirectory). The guest's /var/lib and
+# /var/log are the host's, read-only, so a tmpfs over each stands in. Then every call is checked
+# against the unit's own settings, as systemd-analyze expands them (the host's, as the guest runs in
+# the host's root), and every path and device against its file-system and device rules.
 mkdir -p "$work/sandbox"
-sed -e "s|^log_file = .*|log_file = $work/sandbox/events.jsonl|" -e "s|^status_file = .*|status_file = $work/sandbox/status.prom|" \
-    -e "s|^save_dir = .*|save_dir = $work/sandbox|" "$work/watch.conf" > "$work/sandbox.conf"
+mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /var/log &&
+    mkdir -p /var/lib/edge-inspect /var/log/edge-inspect /run/edge-inspect
+shipped="$FT_REPO/cross/systemd/watch.conf"
+key() { sed -n "s/^$1 = //p" "$shipped"; }
+sandbox_log=$(key log_file)
+# The model too is read from outside the checkout, which may be under /home or /root (ProtectHome).
+install -D -m 644 "$FT_REPO/weights/magnetic-tile.eim" /run/edge-inspect-test/line3.eim
+sed -e "s|^model = .*|model = /run/edge-inspect-test/line3.eim|" -e "s|^log_file = .*|log_file = $sandbox_log|" -e "s|^status_file = .*|status_file = $(key status_file)|" \
+    -e "s|^save_dir = .*|save_dir = $(key save_dir)|" "$work/watch.conf" > "$work/sandbox.conf"
 echo "max_frames = 12" >> "$work/sandbox.conf"
 v4l2-ctl -d "$camera" -c test_pattern=10
 trace="$work/sandbox/strace.txt"
-NOTIFY_SOCKET=/tmp/sandbox-notify.sock WATCHDOG_USEC=2000000 timeout -s KILL 300 \
-    strace -f -qq -s 24 -o "$trace" "$FT_BIN" watch --config "$work/sandbox.conf" \
-    > "$work/sandbox/stdout.txt" 2> "$work/sandbox/stderr.txt"
+(cd / && NOTIFY_SOCKET=/tmp/sandbox-notify.sock WATCHDOG_USEC=2000000 timeout -s KILL 300 \
+    strace -f -qq -y -s 256 -o "$trace" "$FT_BIN" watch --config "$work/sandbox.conf" \
+    > "$work/sandbox/stdout.txt" 2> "$work/sandbox/stderr.txt")
 code=$?
 scene_normal
-alerts=$(grep -c '"event":"alert"' "$work/sandbox/events.jsonl" 2>/dev/null)
+cp -r /var/lib/edge-inspect /var/log/edge-inspect /run/edge-inspect "$work/sandbox/" 2>/dev/null
+alerts=$(grep -c '"event":"alert"' "$sandbox_log" 2>/dev/null)
 if (( code != 0 )) || [[ ${alerts:-0} == 0 ]]; then
     fail unit.syscalls "the traced daemon exited with $code after ${alerts:-0} alerts: $(head -c 300 "$work/sandbox/stderr.txt")"
 else
     python3 "$FT_REPO/tools/fieldtest/sandbox-check.py" "$trace" "$FT_REPO/cross/systemd/edge-inspect.service" >> "$checks"
-    tail -2 "$checks" | sed 's/^/fieldtest: /'
+    tail -3 "$checks" | sed 's/^/fieldtest: /'
 fi
 
 kill "$watcher" 2>/dev/null

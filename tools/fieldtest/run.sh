@@ -60,7 +60,7 @@ daemon_checks=(daemon.ready normal.capture-rate normal.scored normal.accounting 
                recovered.ok-line loss.fault loss.ready-low loss.log loss.unload loss.reconnect loss.scoring-resumes
                loss.no-false-alert term.exit term.time term.log term.released
                trigger.idle trigger.one-frame trigger.reject trigger.no-deadline-miss trigger.exit
-               rotate.files rotate.sizes rotate.lines watchdog.pings unit.syscalls unit.sandbox)
+               rotate.files rotate.sizes rotate.lines watchdog.pings unit.syscalls unit.sandbox unit.paths)
 checks="$results/checks.txt"
 grep -q "^skip daemon" "$checks" 2>/dev/null || expected+=("${daemon_checks[@]}")
 status=0

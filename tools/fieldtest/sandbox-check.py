@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Checks an `strace -f` log of edge-inspect against the sandbox of a systemd unit: every system call
-inside SystemCallFilter (an allow-list, its @groups expanded by `systemd-analyze syscall-filter`),
+"""Checks an `strace -f -y` log of edge-inspect against the sandbox of a systemd unit: every system
+call inside SystemCallFilter (an allow-list, its @groups expanded by `systemd-analyze syscall-filter`),
 every socket family inside RestrictAddressFamilies, and no mapping both writable and executable
-(MemoryDenyWriteExecute). Prints two field-test check lines, unit.syscalls and unit.sandbox.
+(MemoryDenyWriteExecute); every file written inside the folders ProtectSystem=strict leaves writable
+(the unit's State/Logs/Runtime/CacheDirectory, ReadWritePaths, PrivateTmp's /tmp), every device
+opened one that DevicePolicy and DeviceAllow admit (its group read from /proc/devices, as systemd
+does), nothing under the folders ProtectHome hides. Prints three field-test check lines,
+unit.syscalls, unit.sandbox and unit.paths. Run it where the traced devices still exist.
 
 Usage: sandbox-check.py STRACE_LOG UNIT_FILE"""
+import fnmatch
+import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -44,6 +51,141 @@ def expand(names, groups) -> set[str]:
     return out
 
 
+# Calls that name a path; the others change the file system whatever their flags.
+PATH_CALLS = ("open|openat|openat2|creat|mkdir|mkdirat|rename|renameat|renameat2|link|linkat|symlink|symlinkat|"
+              "unlink|unlinkat|rmdir|truncate|mknod|mknodat|chmod|fchmodat|chown|fchownat|lchown")
+WHOLE = re.compile(rf"(\d+)\s+({PATH_CALLS})\((.*)\)\s+=\s+(.*)$")
+STARTED = re.compile(rf"(\d+)\s+({PATH_CALLS})\((.*) <unfinished \.\.\.>$")
+RESUMED = re.compile(rf"(\d+)\s+<\.\.\. ({PATH_CALLS}) resumed>(.*)\)\s+=\s+(.*)$")
+ARG = re.compile(r'(AT_FDCWD|\d+)<([^>]*)>|"((?:[^"\\]|\\.)*)"')
+OPENS = {"open", "openat", "openat2"}
+PSEUDO_DEVICES = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}  # DevicePolicy=closed
+HIDDEN = ("/home", "/root", "/run/user")  # ProtectHome=yes
+OWN_PROC = ("/proc/self", "/proc/thread-self")  # a process's own /proc files stay writable
+
+
+def path_calls(trace: str):
+    """(call, arguments, result) of each path-naming call, a call strace split across threads joined."""
+    started = {}
+    for line in open(trace):
+        if m := WHOLE.match(line):
+            yield m.group(2), m.group(3), m.group(4)
+        elif m := STARTED.match(line):
+            started[m.group(1)] = m.group(3)
+        elif (m := RESUMED.match(line)) and m.group(1) in started:
+            yield m.group(2), started.pop(m.group(1)) + m.group(3), m.group(4)
+
+
+def accesses(call: str, args: str, result: str):
+    """(path, writes, mode) of a path-naming call: the path resolved against the dirfd strace -y shows
+    (None where a relative path has no dirfd: mkdir, rename and the like resolve it against the
+    working directory, which the log does not give), writes whether it changes the file system, mode
+    'r', 'w' or 'rw' as DeviceAllow spells an open's access."""
+    if result.startswith("-1 EEXIST"):
+        return  # mkdir of a folder that exists, O_CREAT|O_EXCL of a file that does: nothing written
+    flags = args.rsplit('", ', 1)[-1]
+    writes = call not in OPENS or any(f in flags for f in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC"))
+    mode = "rw" if "O_RDWR" in flags else "w" if "O_WRONLY" in flags else "r"
+    base, paths = None, []
+    for fd, fd_path, text in ARG.findall(args):
+        if fd:
+            base = fd_path
+            continue
+        path = text if text.startswith("/") else os.path.join(base, text) if base else None
+        paths.append(os.path.normpath(path) if path else None)
+        base = None
+    if call in ("symlink", "symlinkat"):
+        paths = paths[-1:]  # the first string is the link's content, not a path it touches
+    opened = re.match(r"\d+<([^>]*)>", result)  # where an open landed, symlinks followed
+    if call in OPENS and opened:
+        paths = [opened.group(1)]
+    for path in paths:
+        yield path, writes, mode
+
+
+def device_groups() -> dict[tuple[str, int], list[str]]:
+    """/proc/devices: ('char' or 'block', major) -> its group names (a major can have several, as 4 has
+    tty and ttyS), the names DeviceAllow=char-NAME matches."""
+    groups, kind = {}, None
+    for line in open("/proc/devices"):
+        if line.startswith(("Character", "Block")):
+            kind = "char" if line.startswith("Character") else "block"
+        elif line.strip():
+            major, name = line.split(None, 1)
+            groups.setdefault((kind, int(major)), []).append(name.strip())
+    return groups
+
+
+def writable_roots(unit: str) -> list[str]:
+    roots = [f"{top}/{name}" for key, top in (("StateDirectory", "/var/lib"), ("LogsDirectory", "/var/log"),
+                                              ("RuntimeDirectory", "/run"), ("CacheDirectory", "/var/cache"))
+             for name in setting(unit, key)]
+    roots += [p.lstrip("-") for p in setting(unit, "ReadWritePaths")]
+    if setting(unit, "PrivateTmp")[:1] == ["yes"]:
+        roots += ["/tmp", "/var/tmp"]
+    return roots
+
+
+def device_verdict(path: str, mode: str, allow: list[tuple[str, str]], groups) -> str | None:
+    """None when the unit admits opening this device node with this access, else why not."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        return f"{path}: cannot stat it to find its device group ({e.strerror})"
+    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
+        return None  # not a device: /dev/shm and the like are ordinary files
+    if path in PSEUDO_DEVICES:
+        return None
+    kind = "char" if stat.S_ISCHR(st.st_mode) else "block"
+    names = groups.get((kind, os.major(st.st_rdev)), ["?"])
+    for spec, access in allow:
+        matches = spec == path or (spec.startswith(kind + "-") and
+                                   any(fnmatch.fnmatch(name, spec[len(kind) + 1:]) for name in names))
+        if matches and set(mode) <= set(access or "rwm"):
+            return None
+    return f"{path} ({' '.join(kind + '-' + name for name in names)}, {mode})"
+
+
+def check_paths(trace: str, unit: str) -> str:
+    roots = writable_roots(unit)
+    allow = [(v.split()[0], (v.split()[1:] or [""])[0]) for v in
+             (line.split("=", 1)[1].strip() for line in open(unit) if line.startswith("DeviceAllow="))]
+    groups = device_groups()
+    written, devices, problems = set(), set(), []
+    for call, args, result in path_calls(trace):
+        for path, writes, mode in accesses(call, args, result):
+            if path is None:
+                problems.append(f"{call}({args[:80]}): a path relative to the working directory (/, read-only "
+                                f"under ProtectSystem=strict)")
+                continue
+            if any(path == h or path.startswith(h + "/") for h in HIDDEN):
+                problems.append(f"{call} {path}: hidden by ProtectHome")
+            if path.startswith("/dev/"):
+                devices.add((path, mode))
+                continue
+            if writes:
+                if any(path == r or path.startswith(r + "/") for r in roots):
+                    written.add(path)
+                elif not path.startswith(OWN_PROC):
+                    problems.append(f"{call} {path}: writes outside {' '.join(roots)}")
+    opened = []
+    for path, mode in sorted(devices):
+        why = device_verdict(path, mode, allow, groups)
+        if why:
+            problems.append(f"device not admitted by DevicePolicy/DeviceAllow: {why}")
+        else:
+            opened.append(f"{path} {mode}")
+    policy = " ".join(setting(unit, "DevicePolicy"))
+    if problems:
+        return f"FAIL unit.paths: {'; '.join(dict.fromkeys(problems))}"
+    if not written or not opened:
+        return f"FAIL unit.paths: expected paths written and devices opened, found {sorted(written)} and {opened}"
+    folders = sorted({r for r in roots for p in written if p == r or p.startswith(r + "/")})
+    return (f"ok unit.paths: {len(written)} paths written, all under {' '.join(folders)} (ProtectSystem=strict "
+            f"leaves {' '.join(roots)} writable); devices {', '.join(opened)} (DevicePolicy={policy}, "
+            f"DeviceAllow); nothing under {' '.join(HIDDEN)} (ProtectHome)")
+
+
 def main(trace: str, unit: str) -> None:
     filter_names = setting(unit, "SystemCallFilter")
     if not filter_names or filter_names[0].startswith("~"):
@@ -71,6 +213,7 @@ def main(trace: str, unit: str) -> None:
     else:
         print(f"FAIL unit.sandbox: socket families {sorted(families)} against RestrictAddressFamilies "
               f"{sorted(families_allowed)}; writable and executable mappings: {writable_code[:3]}")
+    print(check_paths(trace, unit))
 
 
 if __name__ == "__main__":
