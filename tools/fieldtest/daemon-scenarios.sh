@@ -433,10 +433,11 @@ mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /var/log &&
 shipped="$FT_REPO/cross/systemd/watch.conf"
 key() { sed -n "s/^$1 = //p" "$shipped"; }
 sandbox_log=$(key log_file)
-# The model too is read from outside the checkout, which may be under /home or /root (ProtectHome).
+# The model is copied out of the checkout, which may be under /home or /root, hidden by ProtectHome.
 install -D -m 644 "$FT_REPO/weights/magnetic-tile.eim" /run/edge-inspect-test/line3.eim
-sed -e "s|^model = .*|model = /run/edge-inspect-test/line3.eim|" -e "s|^log_file = .*|log_file = $sandbox_log|" -e "s|^status_file = .*|status_file = $(key status_file)|" \
-    -e "s|^save_dir = .*|save_dir = $(key save_dir)|" "$work/watch.conf" > "$work/sandbox.conf"
+sed -e "s|^model = .*|model = /run/edge-inspect-test/line3.eim|" -e "s|^log_file = .*|log_file = $sandbox_log|" \
+    -e "s|^status_file = .*|status_file = $(key status_file)|" -e "s|^save_dir = .*|save_dir = $(key save_dir)|" \
+    "$work/watch.conf" > "$work/sandbox.conf"
 echo "max_frames = 12" >> "$work/sandbox.conf"
 v4l2-ctl -d "$camera" -c test_pattern=10
 trace="$work/sandbox/strace.txt"
@@ -445,7 +446,7 @@ trace="$work/sandbox/strace.txt"
     > "$work/sandbox/stdout.txt" 2> "$work/sandbox/stderr.txt")
 code=$?
 scene_normal
-cp -r /var/lib/edge-inspect /var/log/edge-inspect /run/edge-inspect "$work/sandbox/" 2>/dev/null
+for d in /var/lib /var/log /run; do cp -r "$d/edge-inspect" "$work/sandbox/${d//\//_}" 2>/dev/null; done
 alerts=$(grep -c '"event":"alert"' "$sandbox_log" 2>/dev/null)
 if (( code != 0 )) || [[ ${alerts:-0} == 0 ]]; then
     fail unit.syscalls "the traced daemon exited with $code after ${alerts:-0} alerts: $(head -c 300 "$work/sandbox/stderr.txt")"

@@ -2,7 +2,7 @@
 """Checks an `strace -f -y` log of edge-inspect against the sandbox of a systemd unit: every system
 call inside SystemCallFilter (an allow-list, its @groups expanded by `systemd-analyze syscall-filter`),
 every socket family inside RestrictAddressFamilies, and no mapping both writable and executable
-(MemoryDenyWriteExecute); every file written inside the folders ProtectSystem=strict leaves writable
+(MemoryDenyWriteExecute); every path written inside the folders ProtectSystem=strict leaves writable
 (the unit's State/Logs/Runtime/CacheDirectory, ReadWritePaths, PrivateTmp's /tmp), every device
 opened one that DevicePolicy and DeviceAllow admit (its group read from /proc/devices, as systemd
 does), nothing under the folders ProtectHome hides. Prints three field-test check lines,
@@ -51,7 +51,7 @@ def expand(names, groups) -> set[str]:
     return out
 
 
-# Calls that name a path; the others change the file system whatever their flags.
+# Calls that name a path. All but the opens change the file system; an open does if its flags say so.
 PATH_CALLS = ("open|openat|openat2|creat|mkdir|mkdirat|rename|renameat|renameat2|link|linkat|symlink|symlinkat|"
               "unlink|unlinkat|rmdir|truncate|mknod|mknodat|chmod|fchmodat|chown|fchownat|lchown")
 WHOLE = re.compile(rf"(\d+)\s+({PATH_CALLS})\((.*)\)\s+=\s+(.*)$")
