@@ -23,13 +23,18 @@ SOCKET = re.compile(r"\d+\s+socket(?:pair)?\((AF_\w+)")
 MAPPING = re.compile(r"\d+\s+(?:mmap|mprotect|pkey_mprotect)\(")
 
 
+def lines(unit: str, name: str) -> list[str]:
+    """A unit setting's lines, each as written after 'name='."""
+    return [line.split("=", 1)[1].strip() for line in open(unit) if line.startswith(name + "=")]
+
+
 def setting(unit: str, name: str) -> list[str]:
-    """A unit setting's values; systemd adds up repeated lines of these list settings."""
-    values = []
-    for line in open(unit):
-        if line.startswith(name + "="):
-            values += line.split("=", 1)[1].split()
-    return values
+    """A list setting's values; systemd adds up repeated lines of these."""
+    return [value for line in lines(unit, name) for value in line.split()]
+
+
+def under(path: str, folders) -> bool:
+    return any(path == f or path.startswith(f + "/") for f in folders)
 
 
 def syscall_groups() -> dict[str, set[str]]:
@@ -148,8 +153,7 @@ def device_verdict(path: str, mode: str, allow: list[tuple[str, str]], groups) -
 
 def check_paths(trace: str, unit: str) -> str:
     roots = writable_roots(unit)
-    allow = [(v.split()[0], (v.split()[1:] or [""])[0]) for v in
-             (line.split("=", 1)[1].strip() for line in open(unit) if line.startswith("DeviceAllow="))]
+    allow = [tuple((line.split() + [""])[:2]) for line in lines(unit, "DeviceAllow")]  # (device, access)
     groups = device_groups()
     written, devices, problems = set(), set(), []
     for call, args, result in path_calls(trace):
@@ -158,15 +162,15 @@ def check_paths(trace: str, unit: str) -> str:
                 problems.append(f"{call}({args[:80]}): a path relative to the working directory (/, read-only "
                                 f"under ProtectSystem=strict)")
                 continue
-            if any(path == h or path.startswith(h + "/") for h in HIDDEN):
+            if under(path, HIDDEN):
                 problems.append(f"{call} {path}: hidden by ProtectHome")
             if path.startswith("/dev/"):
                 devices.add((path, mode))
                 continue
             if writes:
-                if any(path == r or path.startswith(r + "/") for r in roots):
+                if under(path, roots):
                     written.add(path)
-                elif not path.startswith(OWN_PROC):
+                elif not under(path, OWN_PROC):
                     problems.append(f"{call} {path}: writes outside {' '.join(roots)}")
     opened = []
     for path, mode in sorted(devices):
@@ -180,7 +184,7 @@ def check_paths(trace: str, unit: str) -> str:
         return f"FAIL unit.paths: {'; '.join(dict.fromkeys(problems))}"
     if not written or not opened:
         return f"FAIL unit.paths: expected paths written and devices opened, found {sorted(written)} and {opened}"
-    folders = sorted({r for r in roots for p in written if p == r or p.startswith(r + "/")})
+    folders = sorted({r for r in roots for p in written if under(p, [r])})
     return (f"ok unit.paths: {len(written)} paths written, all under {' '.join(folders)} (ProtectSystem=strict "
             f"leaves {' '.join(roots)} writable); devices {', '.join(opened)} (DevicePolicy={policy}, "
             f"DeviceAllow); nothing under {' '.join(HIDDEN)} (ProtectHome)")
