@@ -27,6 +27,24 @@ mkdir -p /host/tmp/results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /host/tmp/results ||
     echo "init: no results share"
 script=$(sed -n 's/.*fieldtest\.script=\([^ ]*\).*/\1/p' /proc/cmdline)
+# fieldtest.init=systemd: the host's systemd becomes PID 1 in the same root and a unit of its own
+# runs the script, so the shipped unit is started, sandboxed, watched and stopped by systemd itself.
+# The host's /var/lib and /var/log are read-only; a tmpfs over each holds the unit's folders.
+if grep -q "fieldtest\.init=systemd" /proc/cmdline; then
+    mount -t tmpfs tmpfs /host/var/lib
+    mount -t tmpfs tmpfs /host/var/log
+    units=/host/run/systemd/system
+    mkdir -p "$units"
+    printf '%s\n' "[Unit]" "Description=EdgeInspect field test under systemd" \
+        "Requires=fieldtest.service" "After=fieldtest.service" > "$units/fieldtest.target"
+    printf '%s\n' "[Unit]" "Description=EdgeInspect field-test scenarios under systemd" "After=basic.target" \
+        "[Service]" "Type=oneshot" "ExecStart=/bin/bash $script" \
+        "StandardOutput=tty" "StandardError=tty" "TTYPath=/dev/console" > "$units/fieldtest.service"
+    # The host's root has /.dockerenv, and a systemd that thinks it runs in a container ignores the
+    # kernel command line; an empty $container tells it otherwise.
+    export container=
+    exec switch_root /host /lib/systemd/systemd --unit=fieldtest.target
+fi
 if [ -n "$script" ]; then
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin chroot /host /bin/bash "$script"
     echo "init: $script exited with $?"

@@ -2,7 +2,8 @@
 # Debian 12 packages for the field test (a Debian kernel booted under qemu with vivid and gpio-sim):
 # qemu and busybox for the guest, kmod for depmod on the extracted modules, the toolchain pieces an
 # out-of-tree module build needs, v4l-utils to drive vivid, strace and systemd-analyze (package
-# systemd) to check the daemon's system calls against its unit's sandbox. The kernel, its headers
+# systemd) to check the daemon's system calls against its unit's sandbox, and systemd itself as PID 1
+# of the second boot, which runs the unit. The kernel, its headers
 # and its source are not installed: prepare.sh downloads and extracts them. Does nothing when all
 # are installed.
 set -euo pipefail

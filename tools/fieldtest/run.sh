@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The field test: boots Debian's own kernel under qemu (TCG: no KVM needed) with a virtual camera
 # (vivid) and a simulated GPIO chip (gpio-sim), runs guest.sh there against the host-built
-# edge-inspect, and judges the checks it wrote. Usage: tools/fieldtest/run.sh [EDGE_INSPECT_BINARY]
+# edge-inspect, then boots it again with systemd as PID 1 to run the shipped unit (systemd-guest.sh),
+# and judges the checks both wrote. Usage: tools/fieldtest/run.sh [EDGE_INSPECT_BINARY]
 # (default $EDGE_INSPECT_BIN, else a release build). FIELDTEST_REQUIRE_DAEMON=1 fails when the binary
 # has no `watch` command instead of reporting the daemon scenarios as skipped.
-# Results (checks.txt, console.log, the daemon's log and images) land in .build-fieldtest/results/.
+# Results (checks.txt, console.log, console-systemd.log, the daemon's log and images) land in .build-fieldtest/results/.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -35,18 +36,29 @@ FT_PROBE=$out/bin/gpio-probe
 FT_BIN=$bin
 ENV
 
-start=$(date +%s)
+# boot SCRIPT CONSOLE [KERNEL ARGUMENTS]: one guest that runs tools/fieldtest/SCRIPT, then powers off.
 # -cpu max: the x86-64 features TCG emulates (AVX2, FMA, not AVX-512), so the binary must target
 # haswell: tools/test.sh passes the Embedded host build, which does.
-timeout "${FIELDTEST_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
-    -nographic -no-reboot -net none \
-    -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
-    -append "console=ttyS0 quiet panic=-1 fieldtest.repo=$repo fieldtest.script=$repo/tools/fieldtest/guest.sh" \
-    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-    -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
-    -virtfs "local,path=$results,mount_tag=results,security_model=none" \
-    > "$results/console.log" 2>&1 || echo "fieldtest: qemu exited with $?" >> "$results/console.log"
-echo "fieldtest: guest ran $(( $(date +%s) - start )) s ($(awk '{print $1, $2}' "$cache/ready"))"
+boot() {
+    local start
+    start=$(date +%s)
+    timeout "${FIELDTEST_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+        -nographic -no-reboot -net none \
+        -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
+        -append "console=ttyS0 quiet panic=-1 fieldtest.repo=$repo fieldtest.script=$repo/tools/fieldtest/$1 ${3:-}" \
+        -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+        -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
+        -virtfs "local,path=$results,mount_tag=results,security_model=none" \
+        > "$results/$2" 2>&1 || echo "fieldtest: qemu exited with $?" >> "$results/$2"
+    echo "fieldtest: $1 ran $(( $(date +%s) - start )) s ($(awk '{print $1, $2}' "$cache/ready"))"
+}
+boot guest.sh console.log
+# The second boot has systemd as PID 1 and the shipped unit run by it (systemd-guest.sh), with the
+# config of the first boot's sandbox scenario. The host's /etc/fstab and disks are not the guest's:
+# a mount that cannot be made there would fail local-fs.target and end in emergency mode.
+if ! grep -q "^skip daemon" "$results/checks.txt" 2>/dev/null; then
+    boot systemd-guest.sh console-systemd.log "fieldtest.init=systemd fstab=no systemd.gpt_auto=no luks=no"
+fi
 
 # Every check guest.sh makes must be there and pass: a check that did not run is a failure.
 expected=(gpio.chip gpio.name.reject gpio.name.ok gpio.name.ng gpio.name.ready gpio.name.fault
@@ -60,7 +72,9 @@ daemon_checks=(daemon.ready normal.capture-rate normal.scored normal.accounting 
                recovered.ok-line loss.fault loss.ready-low loss.log loss.unload loss.reconnect loss.scoring-resumes
                loss.no-false-alert term.exit term.time term.log term.released
                trigger.idle trigger.one-frame trigger.reject trigger.no-deadline-miss trigger.exit
-               rotate.files rotate.sizes rotate.lines watchdog.pings unit.syscalls unit.sandbox unit.paths)
+               rotate.files rotate.sizes rotate.lines watchdog.pings unit.syscalls unit.sandbox unit.paths
+               systemd.pid1 systemd.start systemd.sandbox systemd.devices systemd.alert systemd.watchdog
+               systemd.stop)
 checks="$results/checks.txt"
 grep -q "^skip daemon" "$checks" 2>/dev/null || expected+=("${daemon_checks[@]}")
 status=0
@@ -76,6 +90,8 @@ if grep -q "^skip daemon" "$checks" && [[ ${FIELDTEST_REQUIRE_DAEMON:-0} == 1 ]]
     echo "fieldtest: the daemon scenarios are required (FIELDTEST_REQUIRE_DAEMON=1)"; status=1
 fi
 if ((status)); then
-    echo "fieldtest: FAILED; the guest's console:" >&2; tail -60 "$results/console.log" >&2
+    for log in console.log console-systemd.log; do
+        [[ -f $results/$log ]] && { echo "fieldtest: FAILED; the guest's $log:" >&2; tail -40 "$results/$log" >&2; }
+    done
 fi
 exit $status
