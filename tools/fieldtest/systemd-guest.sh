@@ -14,7 +14,8 @@ source "${BASH_SOURCE%/*}/devices.sh"     # vivid and the gpio-sim chip up; pass
 work="$results/systemd"
 mkdir -p "$work"
 prop() { systemctl show -P "$1" edge-inspect.service; }
-finish() { journalctl -b --no-pager -o short-monotonic > "$work/journal.txt" 2>&1; sync; systemctl poweroff -ff; }
+# The journal kept, then off (exit: where systemd is not PID 1, init.sh powers the guest off).
+finish() { journalctl -b --no-pager -o short-monotonic > "$work/journal.txt" 2>&1; sync; systemctl poweroff -ff; exit; }
 
 pid1=$(readlink /proc/1/exe)
 if [[ $pid1 == */systemd ]]; then
@@ -42,10 +43,10 @@ systemctl daemon-reload
 # Type=notify: start returns once the daemon has sent READY=1 (model, camera and lines open).
 scene_normal
 start=$(now)
-if systemctl start edge-inspect.service; then
+if systemctl start edge-inspect.service && [[ $(line_value 3) == 1 ]]; then
     pass systemd.start "READY=1 after $(elapsed "$start") s; $(prop ActiveState)/$(prop SubState), ready line $(line_value 3)"
 else
-    fail systemd.start "systemctl start failed: $(prop Result); $(journalctl -u edge-inspect.service --no-pager -n 5 -o cat | tr '\n' ' ')"
+    fail systemd.start "start: $(prop Result), ready line $(line_value 3); $(journalctl -u edge-inspect.service --no-pager -n 5 -o cat | tr '\n' ' ')"
     finish
 fi
 pid=$(prop MainPID)
@@ -68,10 +69,10 @@ fi
 # frames are captured and scored, no fault.
 counter() { sed -n "s/^edge_inspect_$1_total \([0-9]*\).*/\1/p" /run/edge-inspect/status.prom 2>/dev/null; }
 scored_3() { (( $(counter frames_scored) + 0 >= 3 )); }
-if wait_for 60 scored_3; then
+if wait_for 60 scored_3 && [[ $(line_value 4) == 0 ]]; then
     pass systemd.devices "$(counter frames_captured) frames captured, $(counter frames_scored) scored, fault line $(line_value 4)"
 else
-    fail systemd.devices "no frames scored in 60 s: $(head -c 300 /run/edge-inspect/status.prom 2>/dev/null)"
+    fail systemd.devices "fault line $(line_value 4), $(counter frames_scored) frames scored in 60 s: $(head -c 300 /run/edge-inspect/status.prom 2>/dev/null)"
 fi
 
 # An alert through the sandbox: the reject line rises, the log and saved images land in the unit's
@@ -102,10 +103,11 @@ else
 fi
 
 # systemctl stop: SIGTERM, exit 0, lines released.
-if systemctl stop edge-inspect.service && [[ $(prop Result) == success && $(prop ExecMainStatus) == 0 ]]; then
+if systemctl stop edge-inspect.service && [[ $(prop Result) == success && $(prop ExecMainStatus) == 0 &&
+                                            $(line_value 3) == 0 ]]; then
     pass systemd.stop "Result success, exit 0, ready line $(line_value 3), stop logged: $(grep -c '"event":"stop"' /var/log/edge-inspect/events.jsonl)"
 else
-    fail systemd.stop "Result $(prop Result), exit $(prop ExecMainStatus)"
+    fail systemd.stop "Result $(prop Result), exit $(prop ExecMainStatus), ready line $(line_value 3)"
 fi
 cp -r /var/log/edge-inspect "$work/log" 2>/dev/null
 finish
