@@ -25,6 +25,9 @@ public final class Engine {
     var fuseConcats = true
     /// Gate convolutions that mix as they store (Plan); off only to test that it changes no bit.
     var fuseGates = true
+    /// Producers that write straight into their reader's padded input layout (Plan); off only to
+    /// test that it changes no bit and to measure what it saves.
+    var padInPlace = true
     /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
     /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
     private var chosenKernels: [(height: Int, width: Int, kernels: [ConvKernel?])] = []
@@ -94,6 +97,14 @@ public final class Engine {
         return fused.indices.filter { fused[$0] }
     }
 
+    /// Convolution steps whose input their producer wrote into its padded layout (tests).
+    func paddedInputSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
+        let plan = try plan(height: padded(height), width: padded(width))
+        return steps.indices.filter { i in
+            if case .conv = steps[i].kind { return plan.readsPaddedInput(steps[i]) } else { return false }
+        }
+    }
+
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
@@ -102,18 +113,33 @@ public final class Engine {
         } catch {
             throw EngineError("the model cannot run at \(width)x\(height): \(error.message)")
         }
-        let made = Plan(steps: steps, output: output, shapes: shapes, height: height, width: width,
-                        defaultKernel: kernels == .simd ? .direct : .reference, threads: threads,
-                        fuseConcats: fuseConcats, fuseGates: fuseGates)
-        if let known = chosenKernels.first(where: { $0.height == height && $0.width == width }) {
-            made.kernels = known.kernels
-        } else if kernels == .simd {
-            chooseKernels(made)
-            if chosenKernels.count >= 16 { chosenKernels.removeFirst() }
-            chosenKernels.append((height, width, made.kernels))
+        func make(_ kernels: [ConvKernel?], padInPlace: Bool) -> Plan {
+            Plan(steps: steps, output: output, shapes: shapes, height: height, width: width, kernels: kernels,
+                 threads: threads, fuseConcats: fuseConcats, fuseGates: fuseGates, padInPlace: padInPlace)
         }
-        plan = made
-        return made
+        let inPlace = padInPlace && kernels == .simd
+        plan = nil                       // its buffers go before the new ones are made
+        if let known = chosenKernels.first(where: { $0.height == height && $0.width == width }) {
+            plan = make(known.kernels, padInPlace: inPlace)
+            return plan!
+        }
+        let fallback: ConvKernel = kernels == .simd ? .direct : .reference
+        var measured: Plan? = make(steps.map { if case .conv = $0.kind { fallback } else { nil } }, padInPlace: false)
+        if kernels == .simd {
+            chooseKernels(measured!)
+            if chosenKernels.count >= 16 { chosenKernels.removeFirst() }
+            chosenKernels.append((height, width, measured!.kernels))
+        }
+        if inPlace {
+            // Padded layouts depend on the kernels: the plan the measurement ran on makes way
+            // (its buffers freed first) for one laid out for the chosen kernels.
+            let chosen = measured!.kernels
+            measured = nil
+            plan = make(chosen, padInPlace: true)
+        } else {
+            plan = measured
+        }
+        return plan!
     }
 
     /// input: [channels, height, width] normalised pixels; output: same shape, the reconstruction.
@@ -186,11 +212,13 @@ public final class Engine {
                 switch plan.kernels[value - 1] {
                 case .winograd:
                     conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
-                                      output: out, scratch: plan.scratch.pointer, pool: pool)
+                                      output: out, outputStrides: plan.strides(value), inputIsPadded: plan.readsPaddedInput(step),
+                                      scratch: plan.scratch.pointer, pool: pool)
                 case .directX16:
                     let mixes = g.isPointwise
                     conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
-                                    gate: mixes ? gate : nil, output: out, scratch: plan.scratch.pointer, pool: pool)
+                                    gate: mixes ? gate : nil, output: out, outputStrides: plan.strides(value),
+                                    inputIsPadded: plan.readsPaddedInput(step), scratch: plan.scratch.pointer, pool: pool)
                     if mixes { mixAfter = nil }
                 case .direct, .int8, nil:
                     conv2DDirectOC8(input: a, geometry: g, weights: layer.packed, activation: layer.activation,
@@ -221,7 +249,7 @@ public final class Engine {
         case .upsampleBilinear(let s):
             if kernels == .simd {
                 upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
-                                 into: out, scratch: plan.scratch.pointer, pool: pool)
+                                 into: out, outStrides: plan.strides(value), scratch: plan.scratch.pointer, pool: pool)
             } else {
                 referenceUpsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }

@@ -13,6 +13,11 @@ import ModelFile
 /// Gated skips cost no pass of their own either: a gate convolution whose only reader is a mix is
 /// planned in the mix's storage and mixes as it stores (`gateMixInputs`, Kernels/GateMix.swift); the
 /// mix step then does nothing (`mixFused`).
+///
+/// Padded inputs cost no copy where the producer can write them: once the kernels are chosen, a
+/// value whose only reader is a Winograd or stride-1 direct-x16 convolution is planned inside that
+/// kernel's zero-padded input layout, its producer stores rows at the layout's strides, and the
+/// convolution writes only the padding (`paddedInputs`, Kernels/PaddedPlanes.swift).
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
@@ -21,12 +26,15 @@ final class Plan {
     let concatFused: [Bool]              // per step: a concat whose inputs already sit in its buffer
     let gateMixInputs: [(a: Int, b: Int)?]   // per step: a gate conv that stores its mix (the mix's a, b)
     let mixFused: [Bool]                 // per step: a mix its gate conv has already computed
+    let paddedLayoutOfValue: [PaddedLayout?]  // per value: planned inside its reader's padded layout
     let buffers: [AlignedBuffer]
     let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
     var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
 
-    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, defaultKernel: ConvKernel, threads: Int,
-         fuseConcats: Bool = true, fuseGates: Bool = true) {
+    /// kernels: per step, the convolution kernel (the one to measure from, or the one chosen).
+    /// padInPlace: plan padded inputs in place for `kernels`, which must then be the chosen ones.
+    init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, kernels: [ConvKernel?], threads: Int,
+         fuseConcats: Bool = true, fuseGates: Bool = true, padInPlace: Bool = false) {
         self.height = height
         self.width = width
         self.shapes = shapes
@@ -41,6 +49,9 @@ final class Plan {
         }
         let mixOfGate = fuseGates ? Plan.gateFusions(steps: steps, output: output)
                                   : [Int?](repeating: nil, count: shapes.count)
+        let padded = padInPlace ? Plan.paddedInputs(steps: steps, output: output, shapes: shapes, kernels: kernels,
+                                                    planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
+                                : [PaddedLayout?](repeating: nil, count: shapes.count)
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
@@ -65,6 +76,8 @@ final class Plan {
             if let slice = sliceOf[v] {
                 if assignment[slice.concat] < 0 { assignment[slice.concat] = allocate(shapes[slice.concat].count) }
                 (assignment[v], offsets[v]) = (assignment[slice.concat], slice.offset)
+            } else if let layout = padded[v] {
+                (assignment[v], offsets[v]) = (allocate(layout.floats(channels: shapes[v].channels)), layout.origin)
             } else {
                 assignment[v] = allocate(shapes[v].count)
             }
@@ -82,9 +95,16 @@ final class Plan {
             if case .conv(let layer) = step.kind {
                 let s = shapes[step.inputs[0]]
                 let g = layer.geometry(inHeight: s.height, inWidth: s.width)
-                scratchCount = max(scratchCount, g.scratchCount)
-                if layer.packedX16 != nil { scratchCount = max(scratchCount, g.directX16ScratchCount) }
-                if layer.winograd != nil { scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads)) }
+                // The measuring plan holds the scratch of every kernel a layer may be timed with;
+                // the chosen kernels' plan only theirs, without the copies of inputs laid out in place.
+                let inPlace = padded[step.inputs[0]] != nil
+                if !padInPlace || kernels[i] == .direct { scratchCount = max(scratchCount, g.scratchCount) }
+                if layer.packedX16 != nil && (!padInPlace || kernels[i] == .directX16) && !inPlace {
+                    scratchCount = max(scratchCount, g.directX16ScratchCount)
+                }
+                if layer.winograd != nil && (!padInPlace || kernels[i] == .winograd) {
+                    scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads, inputIsPadded: inPlace))
+                }
             }
             if case .upsampleBilinear(let scale) = step.kind {
                 let s = shapes[step.inputs[0]]
@@ -106,14 +126,54 @@ final class Plan {
         var mixSteps = [Bool](repeating: false, count: steps.count)
         for case let mix? in mixOfGate { mixSteps[mix - 1] = true }
         mixFused = mixSteps
+        paddedLayoutOfValue = padded
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
-        kernels = steps.map { step in
-            if case .conv = step.kind { return defaultKernel } else { return nil }
-        }
+        self.kernels = kernels
     }
 
     func pointer(_ value: Int) -> UnsafeMutablePointer<Float> { buffers[bufferOfValue[value]].pointer + offsetOfValue[value] }
+    /// Where the producer of `value` stores its rows: nil for dense planes.
+    func strides(_ value: Int) -> PlaneStrides? { paddedLayoutOfValue[value]?.strides }
+    /// Whether a convolution's input already sits in its padded layout.
+    func readsPaddedInput(_ step: Step) -> Bool { paddedLayoutOfValue[step.inputs[0]] != nil }
+
+    /// Values planned inside their reader's padded layout: value -> layout. A value qualifies when
+    /// its one reader is a float convolution whose kernel reads a padded layout (Winograd, direct-x16
+    /// at stride 1) and its producer can store rows at strides: bilinear upsampling, or a float
+    /// convolution run by Winograd or direct-x16 (not the 1x1 kernel, which stores runs of whole
+    /// planes). Not the graph input or output, nor a value living in another's buffer (`planned`
+    /// false: a concat slice, a gate stored as its mix).
+    static func paddedInputs(steps: [Step], output: Int, shapes: [Shape], kernels: [ConvKernel?],
+                             planned: (Int) -> Bool) -> [PaddedLayout?] {
+        var readers = [Int](repeating: 0, count: shapes.count)
+        for step in steps { for v in step.inputs { readers[v] += 1 } }
+        func geometry(_ i: Int) -> ConvGeometry? {
+            guard case .conv(let layer) = steps[i].kind, layer.int8 == nil else { return nil }
+            let s = shapes[steps[i].inputs[0]]
+            return layer.geometry(inHeight: s.height, inWidth: s.width)
+        }
+        var layouts = [PaddedLayout?](repeating: nil, count: shapes.count)
+        for (i, step) in steps.enumerated() {
+            guard let g = geometry(i) else { continue }
+            let v = step.inputs[0]
+            guard v != 0, v != output, readers[v] == 1, planned(v) else { continue }
+            let layout: PaddedLayout?
+            switch kernels[i] {
+            case .winograd: layout = g.winogradInputLayout
+            case .directX16: layout = g.directX16InputLayout
+            default: layout = nil
+            }
+            let producer = steps[v - 1]
+            var stridedStores = false
+            if case .upsampleBilinear = producer.kind { stridedStores = true }
+            if let p = geometry(v - 1), kernels[v - 1] == .winograd || (kernels[v - 1] == .directX16 && !p.isPointwise) {
+                stridedStores = true
+            }
+            if stridedStores { layouts[v] = layout }
+        }
+        return layouts
+    }
 
     /// Which values become slices of a concat's buffer: value -> (concat value, float offset), and
     /// per step whether it is such a concat. A concat qualifies when every input is made by a step

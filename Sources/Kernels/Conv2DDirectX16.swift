@@ -36,26 +36,42 @@ extension ConvGeometry {
     }
     /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
     /// the channel-contiguous copy of `conv2DPointwiseX16`.
+    /// The padded layout the stride-1 kernel reads (nil where it reads polyphase rows or in place).
+    public var directX16InputLayout: PaddedLayout? {
+        isPointwise || x16ReadsInPlace || strideW != 1 ? nil
+            : PaddedLayout(rows: paddedHeight, rowLength: x16RowLength, top: padH, left: padW)
+    }
     public var directX16ScratchCount: Int {
         isPointwise ? pointwiseScratchCount : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
     }
 }
 
-/// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth].
+/// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth], or rows
+/// and planes at `outputStrides` (not for 1x1 layers, whose kernel stores runs of whole planes).
 /// gate: only for 1x1 layers (the gate convolutions), whose kernel mixes as it stores.
+/// inputIsPadded: `input` is the origin of `g.directX16InputLayout`, its data written there by the
+/// producer (PaddedPlanes.swift); the kernel writes the padding around it instead of copying.
 public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
                             activation: ActivationFunction, gate: GateMix? = nil, output: UnsafeMutablePointer<Float>,
+                            outputStrides: PlaneStrides? = nil, inputIsPadded: Bool = false,
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW) && g.directX16Eligible,
                  "packed weights do not match the convolution")
     precondition(gate == nil || g.isPointwise, "only the 1x1 kernel mixes a gate as it stores")
+    precondition(!g.isPointwise || outputStrides == nil, "the 1x1 kernel stores dense planes")
+    precondition(!inputIsPadded || g.directX16InputLayout != nil, "this convolution reads no padded layout")
     if g.isPointwise {
         conv2DPointwiseX16(input: input, geometry: g, weights: weights, activation: activation, gate: gate,
                            output: output, scratch: scratch, pool: pool)
         return
     }
     let (sw, rw) = (g.strideW, g.x16RowLength)
-    if !g.x16ReadsInPlace {
+    var source = input
+    if let layout = g.directX16InputLayout {
+        source = fillPaddedPlanes(input, channels: g.inChannels, height: g.inHeight, width: g.inWidth, layout: layout,
+                                  inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
+    } else if !g.x16ReadsInPlace {
+        source = UnsafePointer(scratch)
         var copy = PaddedCopyX16(g: g, input: input, scratch: scratch)
         if let pool, pool.size > 1 {
             pool.parallelFor(g.inChannels, context: &copy) { context, first, end in
@@ -71,9 +87,9 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
         let column = kx * g.dilationW
         offsets[kx] = Int32((column % sw) * rw + column / sw)
     }
-    var job = DirectConvX16(g: g, source: g.x16ReadsInPlace ? input : UnsafePointer(scratch), weights: UnsafePointer(weights.packed.pointer),
+    var job = DirectConvX16(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
                             bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
-                            tapOffsets: offsets)
+                            strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
     // Items are (output row, 4-channel block), row-major: the input rows one output row reads stay in
     // cache for all its blocks (block-major order re-reads the whole input once per block), and
     // the weights, at most a few hundred KiB, stay in L2.
@@ -88,9 +104,10 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
     }
 }
 
-/// The zero-padded, polyphase copy of one input channel. Only the padding is zeroed, row by row
-/// just before the row is filled: a separate pass over the whole copy doubled its memory traffic
-/// (megabytes at 256x256). Channels are independent, so threads split them.
+/// The zero-padded, polyphase copy of one input channel for strides above 1 (stride 1 is
+/// `fillPadded`'s plain layout). Only the padding is zeroed, row by row just before the row is
+/// filled: a separate pass over the whole copy doubled its memory traffic (megabytes at 256x256).
+/// Channels are independent, so threads split them.
 private struct PaddedCopyX16 {
     let g: ConvGeometry
     let input: UnsafePointer<Float>
@@ -105,12 +122,6 @@ private struct PaddedCopyX16 {
         for y in 0..<g.inHeight {
             let src = input + (c * g.inHeight + y) * g.inWidth
             let row = plane + (y + g.padH) * rowStride
-            if sw == 1 {
-                row.update(repeating: 0, count: g.padW)
-                (row + g.padW).update(from: src, count: g.inWidth)
-                (row + g.padW + g.inWidth).update(repeating: 0, count: rw - g.padW - g.inWidth)
-                continue
-            }
             row.update(repeating: 0, count: rowStride)
             if sw == 2 {
                 splitEvenOdd(src, count: g.inWidth, padding: g.padW, phase0: row, phase1: row + rw)
@@ -148,10 +159,11 @@ private struct DirectConvX16 {
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
     let activation: ActivationFunction
     let output: UnsafeMutablePointer<Float>
+    let strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
 
     func row(_ item: Int) {
-        let (oh, ow) = (g.outHeight, g.outWidth)
+        let ow = g.outWidth
         let blocks = (g.outChannels + 3) / 4
         let (y, block) = (item / blocks, item % blocks)
         let taps = g.inChannels * g.kernelH * g.kernelW
@@ -162,8 +174,8 @@ private struct DirectConvX16 {
         let (bias2, bias3) = (FloatVector(repeating: b[2]), FloatVector(repeating: b[3]))
         let (l, step) = (vectorLanes, 2 * vectorLanes)
         let lanes = min(4, g.outChannels - block * 4)
-        let plane = oh * ow
-        let out = output + block * 4 * plane + y * ow
+        let plane = strides.plane
+        let out = output + block * 4 * plane + y * strides.row
         var x = 0
         if g.outChannels == 1 {
             // A single output channel leaves three of the four lanes idle; spend the registers on

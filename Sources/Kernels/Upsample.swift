@@ -27,10 +27,11 @@ public func upsampleBilinearScratchCount(height: Int, width: Int, scale: Int, th
 /// is interpolated horizontally once, then each output row blends two of those rows. Threads split
 /// the channels.
 /// scratch: `upsampleBilinearScratchCount(threads: pool?.size ?? 1)` floats, owned by the caller so
-/// a frame allocates nothing.
+/// a frame allocates nothing. outStrides: where the output rows go (dense planes by default; a
+/// convolution's padded layout when it reads them in place, PaddedPlanes.swift).
 public func upsampleBilinear(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                             scale: Int, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                             pool: ThreadPool? = nil) {
+                             scale: Int, into out: UnsafeMutablePointer<Float>, outStrides: PlaneStrides? = nil,
+                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     let ow = width * scale
     // Column indices < 2^24 are exact in Float; storing them there keeps the scratch one typed buffer.
     for x in 0..<ow {
@@ -38,8 +39,8 @@ public func upsampleBilinear(_ input: UnsafePointer<Float>, channels: Int, heigh
         scratch[ow + x] = Float(x0); scratch[2 * ow + x] = Float(x1); scratch[x] = lx
     }
     let threads = pool?.size ?? 1
-    var job = BilinearJob(input: input, channels: channels, height: height, width: width, scale: scale,
-                          out: out, scratch: scratch, threads: threads)
+    var job = BilinearJob(input: input, channels: channels, height: height, width: width, scale: scale, out: out,
+                          strides: outStrides ?? .dense(height: height * scale, width: ow), scratch: scratch, threads: threads)
     if let pool, threads > 1 {
         pool.parallelFor(threads, context: &job) { context, first, end in
             let job = context!.assumingMemoryBound(to: BilinearJob.self)
@@ -62,6 +63,7 @@ private struct BilinearJob {
     let input: UnsafePointer<Float>
     let channels: Int, height: Int, width: Int, scale: Int
     let out: UnsafeMutablePointer<Float>
+    let strides: PlaneStrides
     let scratch: UnsafeMutablePointer<Float>
     let threads: Int
 
@@ -85,7 +87,7 @@ private struct BilinearJob {
             for y in 0..<oh {
                 let (y0, y1, ly) = bilinearSource(y, scale: scale, count: height)
                 let (rowA, rowB) = (rows + y0 * ow, rows + y1 * ow)
-                let dst = out + (c * oh + y) * ow
+                let dst = out + c * strides.plane + y * strides.row
                 let (wa, wb) = (1 - ly, ly)
                 for x in 0..<ow { dst[x] = rowA[x] * wa + rowB[x] * wb }
             }

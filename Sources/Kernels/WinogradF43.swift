@@ -64,37 +64,40 @@ extension ConvGeometry {
     /// The zero-padded input copy covers every tile of every chunk, so no load needs a bounds check.
     var winogradInputHeight: Int { 4 * winogradTilesY + 2 }
     var winogradInputWidth: Int { 4 * winogradChunk * winogradChunksX + 2 }
+    /// The padded layout Winograd reads: its copy of the input, or the producer's output planned there.
+    public var winogradInputLayout: PaddedLayout {
+        PaddedLayout(rows: winogradInputHeight, rowLength: winogradInputWidth, top: padH, left: padW)
+    }
     /// Per thread: transformed inputs [36][in][chunk], products [36][4][chunk], and the row transforms
     /// of one vector of tiles and one row's phases.
     var winogradThreadScratch: Int { 36 * inChannels * winogradChunk + 36 * 4 * winogradChunk + 42 * vectorLanes }
 
-    /// Floats of scratch `conv2DWinogradF43` needs when run on `threads` threads.
-    public func winogradF43ScratchCount(threads: Int) -> Int {
-        inChannels * winogradInputHeight * winogradInputWidth + max(threads, 1) * winogradThreadScratch
+    /// Floats of scratch `conv2DWinogradF43` needs when run on `threads` threads: the padded copy of
+    /// the input (none where the producer wrote it in place), then each thread's own part.
+    public func winogradF43ScratchCount(threads: Int, inputIsPadded: Bool = false) -> Int {
+        (inputIsPadded ? 0 : winogradInputLayout.floats(channels: inChannels)) + max(threads, 1) * winogradThreadScratch
     }
 }
 
 /// scratch: `g.winogradF43ScratchCount(threads: pool?.size ?? 1)` floats.
-/// output: [outChannels, outHeight, outWidth].
+/// output: [outChannels, outHeight, outWidth], or rows and planes at `outputStrides`.
+/// inputIsPadded: `input` is the origin of `g.winogradInputLayout`, its data written there by the
+/// producer (PaddedPlanes.swift); the kernel writes the padding around it instead of copying.
 public func conv2DWinogradF43(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: WinogradF43Weights,
                               activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                              outputStrides: PlaneStrides? = nil, inputIsPadded: Bool = false,
                               scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(g.winogradF43Eligible && weights.inChannels == g.inChannels && weights.outChannels == g.outChannels,
                  "Winograd weights do not match the convolution")
-    let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
+    let layout = g.winogradInputLayout
     let threads = pool?.size ?? 1
-    var copy = WinogradInputCopy(g: g, input: input, scratch: scratch)
-    if let pool, threads > 1 {
-        pool.parallelFor(g.inChannels, context: &copy) { context, first, end in
-            let copy = context!.assumingMemoryBound(to: WinogradInputCopy.self)
-            for c in first..<end { copy.pointee.channel(c) }
-        }
-    } else {
-        for c in 0..<g.inChannels { copy.channel(c) }
-    }
-    var job = WinogradJob(g: g, source: UnsafePointer(scratch), u: UnsafePointer(weights.u.pointer),
+    let source = fillPaddedPlanes(input, channels: g.inChannels, height: g.inHeight, width: g.inWidth, layout: layout,
+                                  inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
+    var job = WinogradJob(g: g, source: source, u: UnsafePointer(weights.u.pointer),
                           bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
-                          threadScratch: scratch + g.inChannels * ph * pw, threads: threads)
+                          strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth),
+                          threadScratch: scratch + (inputIsPadded ? 0 : layout.floats(channels: g.inChannels)),
+                          threads: threads)
     if let pool, threads > 1 {
         // One item per thread: each takes its static share of the chunks and its own scratch.
         pool.parallelFor(threads, context: &job) { context, first, end in
@@ -106,31 +109,6 @@ public func conv2DWinogradF43(input: UnsafePointer<Float>, geometry g: ConvGeome
     }
 }
 
-/// The zero-padded copy of one input channel, covering every tile. Only the padding is zeroed,
-/// each row just before it is filled (zeroing the whole copy first doubled its memory traffic:
-/// 8 MiB for a 32-channel 256x256 input). Channels are independent, so threads split them.
-private struct WinogradInputCopy {
-    let g: ConvGeometry
-    let input: UnsafePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
-
-    func channel(_ c: Int) {
-        let (ph, pw) = (g.winogradInputHeight, g.winogradInputWidth)
-        let plane = scratch + c * ph * pw
-        let rows = max(0, min(g.inHeight, ph - g.padH))       // input rows inside the copy
-        let count = max(0, min(g.inWidth, pw - g.padW))       // input columns inside it
-        plane.update(repeating: 0, count: min(g.padH, ph) * pw)
-        for y in 0..<rows {
-            let row = plane + (y + g.padH) * pw
-            row.update(repeating: 0, count: g.padW)
-            (row + g.padW).update(from: input + (c * g.inHeight + y) * g.inWidth, count: count)
-            (row + g.padW + count).update(repeating: 0, count: pw - g.padW - count)
-        }
-        let below = min(g.padH, ph) + rows
-        (plane + below * pw).update(repeating: 0, count: (ph - below) * pw)
-    }
-}
-
 private struct WinogradJob {
     let g: ConvGeometry
     let source: UnsafePointer<Float>       // [in][winogradInputHeight][winogradInputWidth]
@@ -138,6 +116,7 @@ private struct WinogradJob {
     let bias: UnsafePointer<Float>
     let activation: ActivationFunction
     let output: UnsafeMutablePointer<Float>
+    let strides: PlaneStrides
     let threadScratch: UnsafeMutablePointer<Float>
     let threads: Int
 
@@ -246,7 +225,7 @@ private struct WinogradJob {
     func transformOutput(_ m: UnsafeMutablePointer<Float>, out o: Int, tileRow ty: Int, chunk: Int,
                          temp: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
-        let plane = output + o * oh * ow
+        let plane = output + o * strides.plane
         let bias = FloatVector(repeating: self.bias[o])
         let l = vectorLanes
         for half in 0..<liveHalves(chunk: chunk) {
@@ -268,7 +247,7 @@ private struct WinogradJob {
                             loadVector(row + 4 * l), loadVector(row + 5 * l))
                 let cols = (applyActivation(q.0 + bias, activation), applyActivation(q.1 + bias, activation),
                             applyActivation(q.2 + bias, activation), applyActivation(q.3 + bias, activation))
-                let dst = plane + y * ow
+                let dst = plane + y * strides.row
                 let x0 = 4 * firstTile
                 if x0 + 4 * l <= ow {
                     for lane in 0..<l {

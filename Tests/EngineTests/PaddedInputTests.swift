@@ -1,0 +1,63 @@
+@testable import Engine
+import ModelFile
+import XCTest
+
+/// Producers that store into their reader's padded input layout (Plan.paddedInputs) must change no
+/// bit: each graph runs with and without it, with the kernels forced (two engines that each
+/// measured could pick different kernels, and so other bits), on 1 and 2 threads.
+final class PaddedInputTests: XCTestCase {
+    /// Values in comments. Eligible, with direct-x16 everywhere: e (read by a dilated conv), u (an
+    /// upsampling read by a 3x3 conv), q (read by the output conv). Not: d (its reader has stride 2),
+    /// s (read by an upsampling), w (two readers), x and z (read by an add, by a 1x1 conv), the add's
+    /// output (an add stores dense planes), the 1x1 conv's (its kernel stores whole planes).
+    static func padGraph() -> ModelBuilder {
+        var b = ModelBuilder(channels: 1, sizeMultiple: 4)
+        let e = b.conv(0, in: 1, out: 6)                                                 // 1
+        let d = b.conv(e, in: 6, out: 6, pad: 2, dilation: 2, activation: .silu)         // 2
+        let s = b.conv(d, in: 6, out: 8, stride: 2)                                      // 3
+        let u = b.node(.upsampleBilinear(scale: 2), [s])                                 // 4
+        let w = b.conv(u, in: 8, out: 6)                                                 // 5
+        let x = b.conv(w, in: 6, out: 6, activation: .relu)                              // 6
+        let a = b.node(.add, [w, x])                                                     // 7
+        let y = b.conv(a, in: 6, out: 4)                                                 // 8
+        let z = b.conv(y, in: 4, out: 4, k: 1, pad: 0)                                   // 9
+        let q = b.conv(z, in: 4, out: 3)                                                 // 10
+        b.conv(q, in: 3, out: 1, activation: .none)                                      // 11, output
+        return b
+    }
+
+    func testPaddingInPlaceChangesNoBit() throws {
+        for builder in [Self.padGraph(), ModelBuilder.allOps()] {
+            let loaded = try LoadedModel(builder.bytes())
+            for policy in [ConvKernelPolicy.force(.directX16), .force(.winograd)] {
+                for threads in [1, 2] {
+                    let inPlace = Engine(model: loaded.model, threads: threads, policy: policy)
+                    let copied = Engine(model: loaded.model, threads: threads, policy: policy)
+                    copied.padInPlace = false
+                    try assertSameBits(inPlace, copied, "\(policy) threads \(threads)")
+                    XCTAssertTrue(try copied.paddedInputSteps(height: 16, width: 16).isEmpty)
+                    // Wider than one chunk of Winograd tiles (128 px with AVX-512), the second partial.
+                    var rng = ModelBuilder()
+                    let (h, w) = (12, 150)
+                    let input = rng.random(h * w, scale: 2)
+                    var first = [Float](repeating: .nan, count: h * w), second = first
+                    try inPlace.reconstruct(input, height: h, width: w, into: &first)
+                    try copied.reconstruct(input, height: h, width: w, into: &second)
+                    XCTAssertTrue(first == second, "\(policy) threads \(threads) \(h)x\(w)")
+                }
+            }
+        }
+    }
+
+    func testWhichInputsArePadded() throws {
+        let loaded = try LoadedModel(Self.padGraph().bytes())
+        // Steps are values - 1: the readers of e, u and q are values 2, 5 and 11.
+        let x16 = Engine(model: loaded.model, policy: .force(.directX16))
+        XCTAssertEqual(try x16.paddedInputSteps(height: 16, width: 16), [1, 4, 10])
+        // Winograd cannot run the dilated conv (direct-oc8 does, reading dense planes), so e is not.
+        let winograd = Engine(model: loaded.model, policy: .force(.winograd))
+        XCTAssertEqual(try winograd.paddedInputSteps(height: 16, width: 16), [4, 10])
+        let reference = Engine(model: loaded.model, kernels: .reference)
+        XCTAssertEqual(try reference.paddedInputSteps(height: 16, width: 16), [], "the reference reads dense planes")
+    }
+}
