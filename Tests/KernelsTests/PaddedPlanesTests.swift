@@ -43,6 +43,22 @@ final class PaddedPlanesTests: XCTestCase {
         return (strides, 2 * strides.row + 3, strides.plane * 64)
     }
 
+    /// Runs `kernel` on `input` embedded in `layout` (NaN padding), storing at wider strides, and
+    /// asserts that it stored `dense` there and nothing else.
+    func assertInPlace(_ input: [Float], channels: Int, height: Int, width: Int, layout: PaddedLayout,
+                       outChannels: Int, outHeight: Int, outWidth: Int, dense: [Float], _ label: String,
+                       kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, PlaneStrides) -> Void) {
+        let padded = embed(input, channels: channels, height: height, width: width, layout.strides, origin: layout.origin,
+                           count: layout.floats(channels: channels), fill: .nan)
+        let (strides, origin, count) = outputStrides(height: outHeight, width: outWidth)
+        var strided = [Float](repeating: Self.sentinel, count: count)
+        padded.withUnsafeBufferPointer { p in
+            strided.withUnsafeMutableBufferPointer { o in kernel(p.baseAddress! + layout.origin, o.baseAddress! + origin, strides) }
+        }
+        XCTAssertEqual(extract(strided, channels: outChannels, height: outHeight, width: outWidth, strides, origin: origin, label),
+                       dense, label)
+    }
+
     func testWinogradReadsPaddedInputAndStoresAtStrides() {
         var rng = SeededRandom(808)
         // Sizes within one chunk of tiles, across two (the second partial), and a 1x1 input; pads 0-2.
@@ -57,22 +73,12 @@ final class PaddedPlanesTests: XCTestCase {
             var dense = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
             conv2DWinogradF43(input: input, geometry: g, weights: weights, activation: .silu, output: &dense,
                               scratch: &scratch, pool: pool)
-
-            let layout = g.winogradInputLayout
-            let padded = embed(input, channels: cin, height: h, width: w, layout.strides, origin: layout.origin,
-                               count: layout.floats(channels: cin), fill: .nan)
-            let (strides, origin, count) = outputStrides(height: g.outHeight, width: g.outWidth)
-            var strided = [Float](repeating: Self.sentinel, count: count)
-            padded.withUnsafeBufferPointer { p in
-                strided.withUnsafeMutableBufferPointer { o in
-                    conv2DWinogradF43(input: p.baseAddress! + layout.origin, geometry: g, weights: weights, activation: .silu,
-                                      output: o.baseAddress! + origin, outputStrides: strides, inputIsPadded: true,
-                                      scratch: &scratch, pool: pool)
-                }
+            assertInPlace(input, channels: cin, height: h, width: w, layout: g.winogradInputLayout, outChannels: cout,
+                          outHeight: g.outHeight, outWidth: g.outWidth, dense: dense,
+                          "winograd \(cin)->\(cout) \(h)x\(w) pad \(pad) threads \(threads)") { input, output, strides in
+                conv2DWinogradF43(input: input, geometry: g, weights: weights, activation: .silu, output: output,
+                                  outputStrides: strides, inputIsPadded: true, scratch: &scratch, pool: pool)
             }
-            let label = "winograd \(cin)->\(cout) \(h)x\(w) pad \(pad) threads \(threads)"
-            XCTAssertEqual(extract(strided, channels: cout, height: g.outHeight, width: g.outWidth, strides, origin: origin, label),
-                           dense, label)
         }
     }
 
@@ -93,22 +99,13 @@ final class PaddedPlanesTests: XCTestCase {
             var dense = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
             conv2DDirectX16(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: &dense,
                             scratch: &scratch, pool: pool)
-
             guard let layout = g.directX16InputLayout else { return XCTFail("\(g) reads no padded layout") }
-            let padded = embed(input, channels: cin, height: h, width: w, layout.strides, origin: layout.origin,
-                               count: layout.floats(channels: cin), fill: .nan)
-            let (strides, origin, count) = outputStrides(height: g.outHeight, width: g.outWidth)
-            var strided = [Float](repeating: Self.sentinel, count: count)
-            padded.withUnsafeBufferPointer { p in
-                strided.withUnsafeMutableBufferPointer { o in
-                    conv2DDirectX16(input: p.baseAddress! + layout.origin, geometry: g, weights: weights,
-                                    activation: .leakyRelu(0.1), output: o.baseAddress! + origin, outputStrides: strides,
-                                    inputIsPadded: true, scratch: &scratch, pool: pool)
-                }
+            assertInPlace(input, channels: cin, height: h, width: w, layout: layout, outChannels: cout,
+                          outHeight: g.outHeight, outWidth: g.outWidth, dense: dense,
+                          "direct-x16 \(cin)->\(cout) k\(k) pad \(pad) d\(dilation) \(h)x\(w) threads \(threads)") { input, output, strides in
+                conv2DDirectX16(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: output,
+                                outputStrides: strides, inputIsPadded: true, scratch: &scratch, pool: pool)
             }
-            let label = "direct-x16 \(cin)->\(cout) k\(k) pad \(pad) d\(dilation) \(h)x\(w) threads \(threads)"
-            XCTAssertEqual(extract(strided, channels: cout, height: g.outHeight, width: g.outWidth, strides, origin: origin, label),
-                           dense, label)
         }
     }
 
