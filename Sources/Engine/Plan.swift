@@ -146,31 +146,27 @@ final class Plan {
     /// false: a concat slice, a gate stored as its mix).
     static func paddedInputs(steps: [Step], output: Int, shapes: [Shape], kernels: [ConvKernel?],
                              planned: (Int) -> Bool) -> [PaddedLayout?] {
-        var readers = [Int](repeating: 0, count: shapes.count)
-        for step in steps { for v in step.inputs { readers[v] += 1 } }
+        let readers = readerCounts(steps)
         func geometry(_ i: Int) -> ConvGeometry? {
             guard case .conv(let layer) = steps[i].kind, layer.int8 == nil else { return nil }
             let s = shapes[steps[i].inputs[0]]
             return layer.geometry(inHeight: s.height, inWidth: s.width)
         }
+        func storesAtStrides(_ i: Int) -> Bool {
+            if case .upsampleBilinear = steps[i].kind { return true }
+            guard let g = geometry(i) else { return false }
+            return kernels[i] == .winograd || (kernels[i] == .directX16 && !g.isPointwise)
+        }
         var layouts = [PaddedLayout?](repeating: nil, count: shapes.count)
         for (i, step) in steps.enumerated() {
             guard let g = geometry(i) else { continue }
             let v = step.inputs[0]
-            guard v != 0, v != output, readers[v] == 1, planned(v) else { continue }
-            let layout: PaddedLayout?
+            guard v != 0, v != output, readers[v] == 1, planned(v), storesAtStrides(v - 1) else { continue }
             switch kernels[i] {
-            case .winograd: layout = g.winogradInputLayout
-            case .directX16: layout = g.directX16InputLayout
-            default: layout = nil
+            case .winograd: layouts[v] = g.winogradInputLayout
+            case .directX16: layouts[v] = g.directX16InputLayout
+            default: break
             }
-            let producer = steps[v - 1]
-            var stridedStores = false
-            if case .upsampleBilinear = producer.kind { stridedStores = true }
-            if let p = geometry(v - 1), kernels[v - 1] == .winograd || (kernels[v - 1] == .directX16 && !p.isPointwise) {
-                stridedStores = true
-            }
-            if stridedStores { layouts[v] = layout }
         }
         return layouts
     }
@@ -204,8 +200,7 @@ final class Plan {
     /// gate is made by a convolution, is read by nothing else, is neither the graph input nor its
     /// output, and both mixed values are made before the gate (the kernel reads them as it stores).
     static func gateFusions(steps: [Step], output: Int) -> [Int?] {
-        var readers = [Int](repeating: 0, count: steps.count + 1)
-        for step in steps { for v in step.inputs { readers[v] += 1 } }
+        let readers = readerCounts(steps)
         var mixOfGate = [Int?](repeating: nil, count: steps.count + 1)
         for (i, step) in steps.enumerated() {
             guard case .mix = step.kind else { continue }
@@ -215,6 +210,13 @@ final class Plan {
             mixOfGate[gate] = i + 1
         }
         return mixOfGate
+    }
+
+    /// How many step inputs name each value (value 0 is the graph input, step i makes value i + 1).
+    static func readerCounts(_ steps: [Step]) -> [Int] {
+        var readers = [Int](repeating: 0, count: steps.count + 1)
+        for step in steps { for v in step.inputs { readers[v] += 1 } }
+        return readers
     }
 
     /// Bytes held by activations and scratch.

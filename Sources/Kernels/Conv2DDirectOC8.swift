@@ -68,13 +68,10 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
                             scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW),
                  "packed weights do not match the convolution")
-    let source: UnsafePointer<Float>
-    if g.scratchCount == 0 {
-        source = input
-    } else {
-        copyZeroPadded(input, geometry: g, into: scratch)
-        source = UnsafePointer(scratch)
-    }
+    let layout = PaddedLayout(rows: g.paddedHeight, rowLength: g.paddedWidth, top: g.padH, left: g.padW)
+    let source = g.scratchCount == 0 ? input
+        : fillPaddedPlanes(input, channels: g.inChannels, height: g.inHeight, width: g.inWidth, layout: layout,
+                           inputIsPadded: false, scratch: scratch, pool: pool)
     var job = DirectConvOC8(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
                             bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output)
     // Items are (block, row) pairs, block-major, so a thread's contiguous share reuses one
@@ -87,18 +84,6 @@ public func conv2DDirectOC8(input: UnsafePointer<Float>, geometry g: ConvGeometr
         }
     } else {
         for item in 0..<items { job.row(item) }
-    }
-}
-
-/// The input planes copied into the centre of zero-filled padded planes (paddedHeight x paddedWidth).
-func copyZeroPadded(_ input: UnsafePointer<Float>, geometry g: ConvGeometry, into scratch: UnsafeMutablePointer<Float>) {
-    let (ph, pw) = (g.paddedHeight, g.paddedWidth)
-    scratch.update(repeating: 0, count: g.inChannels * ph * pw)
-    for c in 0..<g.inChannels {
-        for y in 0..<g.inHeight {
-            copyFloats(to: scratch + (c * ph + y + g.padH) * pw + g.padW,
-                       from: input + (c * g.inHeight + y) * g.inWidth, count: g.inWidth)
-        }
     }
 }
 

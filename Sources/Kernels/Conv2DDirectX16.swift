@@ -34,13 +34,13 @@ extension ConvGeometry {
         let step = 2 * vectorLanes
         return x16ReadsInPlace ? inWidth : (outWidth + step - 1) / step * step + (kernelW - 1) * dilationW / strideW + 1
     }
-    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
-    /// the channel-contiguous copy of `conv2DPointwiseX16`.
     /// The padded layout the stride-1 kernel reads (nil where it reads polyphase rows or in place).
     public var directX16InputLayout: PaddedLayout? {
         isPointwise || x16ReadsInPlace || strideW != 1 ? nil
             : PaddedLayout(rows: paddedHeight, rowLength: x16RowLength, top: padH, left: padW)
     }
+    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
+    /// the channel-contiguous copy of `conv2DPointwiseX16`.
     public var directX16ScratchCount: Int {
         isPointwise ? pointwiseScratchCount : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
     }
