@@ -104,19 +104,17 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
 }
 #endif
 
-void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int path,
-                         int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
-                         int first_row, int end_row) {
-    (void)padded_h;
+/// SSE2 / NEON (4 pixels x 4 channels) or plain C (the portable path).
+static void quantize_rows_4x4(const float *src, int channels, int h, int w, float inv_scale, int path,
+                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
     const int offset = ei_i8_input_offset(path);
     const int cin4 = (channels + 3) / 4 * 4;
-    const size_t plane = (size_t)h * w, padded_row = (size_t)padded_w * cin4;
+    const size_t plane = (size_t)h * w;
     static const float zeros[4] = {0, 0, 0, 0};
     for (int py = first_row; py < end_row; py++) {
-        memset(dst + (size_t)py * padded_row, offset, padded_row);
+        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
+        if (!row_out) continue;
         const int y = py - pad_top;
-        if (y < 0 || y >= h) continue;
-        int8_t *row_out = dst + (size_t)py * padded_row + (size_t)pad_left * cin4;
         for (int c0 = 0; c0 < channels; c0 += 4) {
             int group = channels - c0 < 4 ? channels - c0 : 4;
             int x = 0;
@@ -128,12 +126,32 @@ void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv
                 for (int k = 0; k < group; k++) rows[k] += 4;
             }
 #endif
-            for (; x < w; x++) {
-                for (int k = 0; k < group; k++) {
-                    row_out[(size_t)x * cin4 + c0 + k] = quantize_one(src[(c0 + k) * plane + (size_t)y * w + x], inv_scale, offset);
+            for (; x < w; x++) {   // all four bytes: channels past `channels` are q = 0
+                for (int k = 0; k < 4; k++) {
+                    float v = k < group ? src[(c0 + k) * plane + (size_t)y * w + x] : 0.0f;
+                    row_out[(size_t)x * cin4 + c0 + k] = quantize_one(v, inv_scale, offset);
                 }
             }
         }
+    }
+}
+
+void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int path,
+                         int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
+                         int first_row, int end_row) {
+    (void)padded_h;
+    switch (path) {
+#if defined(__x86_64__)
+    case EI_I8_AVX512_VNNI:
+        ei_i8_quantize_rows_avx512(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
+        return;
+    case EI_I8_AVX2:
+    case EI_I8_AVX_VNNI:
+        ei_i8_quantize_rows_avx2(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
+        return;
+#endif
+    default:
+        quantize_rows_4x4(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
     }
 }
 

@@ -55,28 +55,18 @@ static inline float ei_i8_exp(float x) {
 
 static inline float ei_i8_sigmoid(float v) { return 1.0f / (1.0f + ei_i8_exp(-v)); }
 
-/// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]. `compensate`:
-/// the sums were taken with activations offset by +128 (vpdpbusd multiplies unsigned bytes),
-/// so 128 * (the channel's weight sum) is subtracted first (in integers, so every path gives the
-/// same floats). Always inlined into each variant's row function, so the arithmetic over the 16
+/// act(sum * scale + bias) of `pixels` (<= 8) outputs into v[pixel][16] from sums[pixel][16].
+/// `compensate`: the sums were taken with activations offset by +128 (vpdpbusd multiplies unsigned
+/// bytes), so 128 * (the channel's weight sum) is subtracted first (in integers, so every path gives
+/// the same floats). Always inlined into each variant's row function, so the arithmetic over the 16
 /// channels is vectorised with that variant's instruction set; the activation is chosen once per
 /// call, not per value.
 __attribute__((always_inline))
-static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
-                               const int32_t *sums, int compensate) {
+static inline void ei_i8_epilogue(const ei_i8_conv *c, int block, int pixels, const int32_t *sums, int compensate,
+                                  float *v) {
     const int first = block * EI_I8_BLOCK;
-    const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
-    const size_t plane = (size_t)c->out_h * c->out_w, at = (size_t)y * c->out_w + x;
-    if (!c->output) {
-        for (int j = 0; j < lanes; j++) {
-            int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;
-            for (int p = 0; p < pixels; p++) c->output_i32[(first + j) * plane + at + p] = sums[p * EI_I8_BLOCK + j] - offset;
-        }
-        return;
-    }
     const float *scale = c->scale + first, *bias = c->bias + first;
     const int32_t *wsum = c->weight_sums + first;
-    float v[8 * EI_I8_BLOCK];
     for (int p = 0; p < pixels; p++) {
         for (int j = 0; j < EI_I8_BLOCK; j++) {
             int32_t s = sums[p * EI_I8_BLOCK + j] - (compensate ? 128 * wsum[j] : 0);
@@ -92,10 +82,45 @@ static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int
     case EI_ACT_SIGMOID: for (int i = 0; i < n; i++) v[i] = ei_i8_sigmoid(v[i]); break;
     default: break;
     }
+}
+
+/// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]: the
+/// epilogue's floats, or with no float output the raw sums (compensated as in ei_i8_epilogue).
+__attribute__((always_inline))
+static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
+                               const int32_t *sums, int compensate) {
+    const int first = block * EI_I8_BLOCK;
+    const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
+    const size_t plane = (size_t)c->out_h * c->out_w, at = (size_t)y * c->out_w + x;
+    if (!c->output) {
+        for (int j = 0; j < lanes; j++) {
+            int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;
+            for (int p = 0; p < pixels; p++) c->output_i32[(first + j) * plane + at + p] = sums[p * EI_I8_BLOCK + j] - offset;
+        }
+        return;
+    }
+    float v[8 * EI_I8_BLOCK];
+    ei_i8_epilogue(c, block, pixels, sums, compensate, v);
     for (int j = 0; j < lanes; j++) {
         float *out = c->output + (first + j) * plane + at;
         for (int p = 0; p < pixels; p++) out[p] = v[p * EI_I8_BLOCK + j];
     }
+}
+
+/// Padded row `py` of the quantiser's destination: writes its padding (the whole row above or below
+/// the image, else the pixels left and right of it) as q = 0 and returns its first image pixel, or
+/// NULL when the row is all padding. The variants then write every byte of the image pixels.
+static inline int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int cin4, int padded_w,
+                                             int pad_top, int pad_left, int offset) {
+    int8_t *row = dst + (size_t)py * padded_w * cin4;
+    const int y = py - pad_top;
+    if (y < 0 || y >= h) {
+        memset(row, offset, (size_t)padded_w * cin4);
+        return NULL;
+    }
+    memset(row, offset, (size_t)pad_left * cin4);
+    memset(row + (size_t)(pad_left + w) * cin4, offset, (size_t)(padded_w - pad_left - w) * cin4);
+    return row + (size_t)pad_left * cin4;
 }
 
 void ei_i8_row_portable(const ei_i8_conv *c, int block, int y);
@@ -103,6 +128,11 @@ void ei_i8_row_portable(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx2(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y);
+/// ei_i8_quantize_rows for the AVX2 and AVX-VNNI paths, and for AVX-512 VNNI.
+void ei_i8_quantize_rows_avx2(const float *src, int channels, int h, int w, float inv_scale, int path,
+                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row);
+void ei_i8_quantize_rows_avx512(const float *src, int channels, int h, int w, float inv_scale, int path,
+                                int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row);
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)
 void ei_i8_row_neon(const ei_i8_conv *c, int block, int y);

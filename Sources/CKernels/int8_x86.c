@@ -128,14 +128,51 @@ static inline void tile_avx512_vnni(const ei_i8_conv *c, const int8_t *w, int y,
     for (int p = 0; p < np; p++) _mm512_storeu_si512((void *)(sums + p * 16), acc[p]);
 }
 
+/// ei_i8_store for 8 pixels of a full 16-channel block: the epilogue's v[pixel][channel] is
+/// transposed in registers and each channel's 8 pixels stored as one vector, where the generic
+/// store writes 128 single floats (a fifth of the int8 layers' time).
+__attribute__((target(AVX512), always_inline))
+static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int x, const int32_t *sums) {
+    float v[8 * EI_I8_BLOCK];
+    ei_i8_epilogue(c, block, 8, sums, 1, v);
+    __m512 r[8], t[8], s[8];
+    for (int p = 0; p < 8; p++) r[p] = _mm512_loadu_ps(v + p * 16);   // 128-bit lane L: channels 4L..4L+3
+    for (int p = 0; p < 8; p += 2) {
+        t[p] = _mm512_unpacklo_ps(r[p], r[p + 1]);       // per lane: p[0] p+1[0] p[1] p+1[1]
+        t[p + 1] = _mm512_unpackhi_ps(r[p], r[p + 1]);   //           p[2] p+1[2] p[3] p+1[3]
+    }
+    for (int h = 0; h < 2; h++) {                        // pixels 4h..4h+3
+        __m512 a = t[4 * h], b = t[4 * h + 1], cc = t[4 * h + 2], d = t[4 * h + 3];
+        s[4 * h + 0] = _mm512_shuffle_ps(a, cc, 0x44);   // lane L: channel 4L+0 of the four pixels
+        s[4 * h + 1] = _mm512_shuffle_ps(a, cc, 0xEE);   // 4L+1
+        s[4 * h + 2] = _mm512_shuffle_ps(b, d, 0x44);    // 4L+2
+        s[4 * h + 3] = _mm512_shuffle_ps(b, d, 0xEE);    // 4L+3
+    }
+    // Channel 4L+k is lane L of s[k] (pixels 0-3) then lane L of s[4+k] (pixels 4-7).
+    const __m512i lanes01 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i lanes23 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    const size_t plane = (size_t)c->out_h * c->out_w;
+    float *out = c->output + (size_t)block * EI_I8_BLOCK * plane + (size_t)y * c->out_w + x;
+    for (int k = 0; k < 4; k++) {
+        __m512 u01 = _mm512_permutex2var_ps(s[k], lanes01, s[4 + k]);   // channels k, 4+k
+        __m512 u23 = _mm512_permutex2var_ps(s[k], lanes23, s[4 + k]);   // channels 8+k, 12+k
+        _mm256_storeu_ps(out + (size_t)k * plane, _mm512_castps512_ps256(u01));
+        _mm256_storeu_ps(out + (size_t)(4 + k) * plane, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(u01), 1)));
+        _mm256_storeu_ps(out + (size_t)(8 + k) * plane, _mm512_castps512_ps256(u23));
+        _mm256_storeu_ps(out + (size_t)(12 + k) * plane, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(u23), 1)));
+    }
+}
+
 __attribute__((target(AVX512)))
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
     int32_t sums[PIXELS512 * 16];
     const int8_t *w = ei_i8_block_weights(c, block);
+    const int full = c->output && (block + 1) * EI_I8_BLOCK <= c->out_channels;
     int x = 0;
     for (; x + PIXELS512 <= c->out_w; x += PIXELS512) {
         tile_avx512_vnni(c, w, y, x, PIXELS512, sums);
-        ei_i8_store(c, block, y, x, PIXELS512, sums, 1);
+        if (full) store_8x16_avx512(c, block, y, x, sums);
+        else ei_i8_store(c, block, y, x, PIXELS512, sums, 1);
     }
     for (; x + PIXELS <= c->out_w; x += PIXELS) {
         tile_avx512_vnni(c, w, y, x, PIXELS, sums);
@@ -144,6 +181,127 @@ void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
     for (; x < c->out_w; x++) {
         tile_avx512_vnni(c, w, y, x, 1, sums);
         ei_i8_store(c, block, y, x, 1, sums, 1);
+    }
+}
+
+// ---- Quantisers (ei_i8_quantize_rows): planar float -> padded HWC bytes, 16 channels x 8 (AVX2)
+// or 16 (AVX-512) pixels per step. Four channels' bytes of a pixel make one 32-bit word
+// (q0 | q1 << 8 | q2 << 16 | q3 << 24), so one vector holds a 4-channel group for every pixel; a
+// 4x4 word transpose within each 128-bit lane then gives each pixel's 16 bytes, stored at once.
+// Same arithmetic as quantize_one: multiply, clamp (max first: maxps returns -127 for NaN), round
+// half to even (cvtps2dq in the default rounding mode), add the path's offset, keep the low byte.
+static const float quantize_zeros[16];
+
+/// The word vector of one 4-channel group; rows[k]: channel k's floats (or zeros), mask: pixels in range.
+#define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, max, min, cvt, add_epi32, and_si, or_si, slli, set1_ps, set1_epi32) \
+    ITYPE word = set1_epi32(0);                                                                      \
+    for (int k = 0; k < 4; k++) {                                                                     \
+        V v = min(max(mul(mask_load(rows[k]), set1_ps(inv_scale)), set1_ps(-127.0f)), set1_ps(127.0f)); \
+        ITYPE q = and_si(add_epi32(cvt(v), set1_epi32(offset)), set1_epi32(255));                    \
+        word = or_si(word, slli(q, 8 * k));                                                          \
+    }
+
+__attribute__((target("avx2"), always_inline))
+static inline __m256i quantize_words_avx2(const float *const rows[4], __m256i mask, float inv_scale, int offset) {
+#define LOAD8(p) _mm256_maskload_ps((p), mask)
+    QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvtps_epi32,
+                   _mm256_add_epi32, _mm256_and_si256, _mm256_or_si256, _mm256_slli_epi32, _mm256_set1_ps, _mm256_set1_epi32)
+#undef LOAD8
+    return word;
+}
+
+__attribute__((target(AVX512), always_inline))
+static inline __m512i quantize_words_avx512(const float *const rows[4], __mmask16 mask, float inv_scale, int offset) {
+#define LOAD16(p) _mm512_maskz_loadu_ps(mask, (p))
+    QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvtps_epi32,
+                   _mm512_add_epi32, _mm512_and_si512, _mm512_or_si512, _mm512_slli_epi32, _mm512_set1_ps, _mm512_set1_epi32)
+#undef LOAD16
+    return word;
+}
+
+/// Pixels [x, x + n) of image row y, channels [c0, c0 + bytes): rows[g][k] is group g's channel k.
+static inline void quantize_rows_of_groups(const float *src, int channels, size_t plane, size_t at, int c0,
+                                           const float *rows[4][4]) {
+    for (int g = 0; g < 4; g++) {
+        for (int k = 0; k < 4; k++) {
+            int c = c0 + 4 * g + k;
+            rows[g][k] = c < channels ? src + (size_t)c * plane + at : quantize_zeros;
+        }
+    }
+}
+
+/// Stores pixel p's `bytes` (16, or 4..12 at the channel tail) from words[j], lane k, p = 4k + j.
+static inline void quantize_store(int8_t *out, int cin4, int n, int bytes, const int32_t *words, int lanes) {
+    for (int p = 0; p < n; p++) {
+        const int32_t *from = words + (p % 4) * lanes + (p / 4) * 4;
+        if (bytes == 16) {
+            _mm_storeu_si128((__m128i *)(out + (size_t)p * cin4), _mm_loadu_si128((const __m128i *)from));
+        } else {
+            for (int b = 0; b < bytes; b += 4) memcpy(out + (size_t)p * cin4 + b, from + b / 4, 4);
+        }
+    }
+}
+
+#define TRANSPOSE_WORDS(ITYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, store, w, words, lanes) do {  \
+        ITYPE t0 = unpacklo32(w[0], w[1]), t1 = unpackhi32(w[0], w[1]);                                      \
+        ITYPE t2 = unpacklo32(w[2], w[3]), t3 = unpackhi32(w[2], w[3]);                                      \
+        store((void *)(words + 0 * lanes), unpacklo64(t0, t2));                                              \
+        store((void *)(words + 1 * lanes), unpackhi64(t0, t2));                                              \
+        store((void *)(words + 2 * lanes), unpacklo64(t1, t3));                                              \
+        store((void *)(words + 3 * lanes), unpackhi64(t1, t3));                                              \
+    } while (0)
+
+__attribute__((target("avx2")))
+void ei_i8_quantize_rows_avx2(const float *src, int channels, int h, int w, float inv_scale, int path,
+                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
+    const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
+    const size_t plane = (size_t)h * w;
+    for (int py = first_row; py < end_row; py++) {
+        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
+        if (!row_out) continue;
+        const size_t at = (size_t)(py - pad_top) * w;
+        for (int c0 = 0; c0 < cin4; c0 += 16) {
+            const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;
+            for (int x = 0; x < w; x += 8) {
+                const int n = w - x < 8 ? w - x : 8;
+                const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                const float *rows[4][4];
+                quantize_rows_of_groups(src, channels, plane, at + x, c0, rows);
+                __m256i wv[4];
+                for (int g = 0; g < 4; g++) wv[g] = quantize_words_avx2(rows[g], mask, inv_scale, offset);
+                int32_t words[4 * 8];
+                TRANSPOSE_WORDS(__m256i, _mm256_unpacklo_epi32, _mm256_unpackhi_epi32, _mm256_unpacklo_epi64,
+                                _mm256_unpackhi_epi64, _mm256_storeu_si256, wv, words, 8);
+                quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, 8);
+            }
+        }
+    }
+}
+
+__attribute__((target(AVX512)))
+void ei_i8_quantize_rows_avx512(const float *src, int channels, int h, int w, float inv_scale, int path,
+                                int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
+    const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
+    const size_t plane = (size_t)h * w;
+    for (int py = first_row; py < end_row; py++) {
+        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
+        if (!row_out) continue;
+        const size_t at = (size_t)(py - pad_top) * w;
+        for (int c0 = 0; c0 < cin4; c0 += 16) {
+            const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;
+            for (int x = 0; x < w; x += 16) {
+                const int n = w - x < 16 ? w - x : 16;
+                const __mmask16 mask = (__mmask16)((1u << n) - 1);
+                const float *rows[4][4];
+                quantize_rows_of_groups(src, channels, plane, at + x, c0, rows);
+                __m512i wv[4];
+                for (int g = 0; g < 4; g++) wv[g] = quantize_words_avx512(rows[g], mask, inv_scale, offset);
+                int32_t words[4 * 16];
+                TRANSPOSE_WORDS(__m512i, _mm512_unpacklo_epi32, _mm512_unpackhi_epi32, _mm512_unpacklo_epi64,
+                                _mm512_unpackhi_epi64, _mm512_storeu_si512, wv, words, 16);
+                quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, 16);
+            }
+        }
     }
 }
 #endif

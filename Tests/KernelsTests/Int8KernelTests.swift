@@ -18,6 +18,7 @@ final class Int8KernelTests: XCTestCase {
         (33, 31, 3, 3, 1, 1, 1, 6, 13),
         (64, 32, 1, 1, 1, 0, 1, 3, 5),
         (6, 48, 3, 3, 4, 0, 2, 21, 22),
+        (24, 32, 3, 3, 1, 1, 1, 5, 35),
     ]
 
     var supportedPaths: [Int8KernelPath] { Int8KernelPath.all.filter(\.isSupported) }
@@ -94,6 +95,57 @@ final class Int8KernelTests: XCTestCase {
                         XCTAssertEqual((byte - path.inputOffset) & 0xFF, want & 0xFF, "\(path.name) y\(y) x\(x) c\(c)")
                     }
                 }
+            }
+        }
+    }
+
+    /// Each path's quantiser (16 channels x 16 or 8 pixels per step on x86, 4 x 4 on ARM) writes the
+    /// portable path's bytes, less the path's offset: channel tails (21 = 16 + 4 + 1), pixel tails,
+    /// one-pixel rows, wide padding.
+    func testQuantizerBytesMatchPortableOnEveryPath() {
+        var rng = SeededRandom(31)
+        let portable = Int8KernelPath(rawValue: 0)!
+        for (channels, h, w, pad) in [(21, 5, 37, 1), (64, 3, 33, 2), (1, 4, 16, 1), (4, 2, 8, 0), (16, 1, 1, 8), (33, 3, 19, 4)] {
+            let g = ConvGeometry(inChannels: channels, outChannels: 1, kernelH: 3, kernelW: 3, padH: pad, padW: pad,
+                                 inHeight: h, inWidth: w)
+            // Integers and halves around the rounding points, beyond the clamp, and NaN.
+            let input = (0..<(channels * h * w)).map { i -> Float in i % 97 == 0 ? .nan : (rng.next() * 300).rounded() / 2 }
+            let bytes = Int8ConvWeights.scratchBytes(g)
+            let (a, b) = (Int8Scratch(), Int8Scratch())
+            let expected = quantizeForInt8(input, geometry: g, inputScale: 1, path: portable, scratch: a)
+            for path in supportedPaths where path != portable {
+                let q = quantizeForInt8(input, geometry: g, inputScale: 1, path: path, scratch: b)
+                let mismatches = withExtendedLifetime((a, b)) {
+                    (0..<bytes).filter { (Int(q[$0]) - path.inputOffset) & 0xFF != Int(expected[$0]) & 0xFF }.count
+                }
+                XCTAssertEqual(mismatches, 0, "\(path.name) \(channels) channels \(h)x\(w) pad \(pad)")
+            }
+        }
+    }
+
+    /// The float epilogue of every path gives the portable path's floats bit for bit (the AVX-512
+    /// path stores full 16-channel blocks through an in-register transpose).
+    func testFloatOutputIsIdenticalOnEveryPath() {
+        var rng = SeededRandom(12)
+        let activations: [ActivationFunction] = [.none, .relu, .leakyRelu(0.2), .sigmoid, .silu]
+        for (index, (cin, cout, kh, kw, s, p, d, h, w)) in Int8KernelTests.cases.enumerated() {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw, strideH: s, strideW: s,
+                                 padH: p, padW: p, dilationH: d, dilationW: d, inHeight: h, inWidth: w)
+            let q = (0..<(cout * cin * kh * kw)).map { _ in Int8(clamping: Int((rng.next() * 127).rounded())) }
+            let weights = Int8ConvWeights(weights: q, weightScales: (0..<cout).map { _ in 0.001 + 0.01 * abs(rng.next()) },
+                                          bias: rng.floats(cout), inputScale: 3.0 / 127, outChannels: cout, inChannels: cin,
+                                          kernelH: kh, kernelW: kw)
+            let input = rng.floats(cin * h * w).map { $0 * 3 }
+            let scratch = Int8Scratch()
+            var outputs: [[Float]] = []
+            for path in supportedPaths {
+                var out = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
+                conv2DInt8(input: input, geometry: g, weights: weights, activation: activations[index % activations.count],
+                           output: &out, scratch: scratch, path: path)
+                outputs.append(out)
+            }
+            for (path, out) in zip(supportedPaths, outputs) {
+                XCTAssertEqual(out.map(\.bitPattern), outputs[0].map(\.bitPattern), "\(path.name) case \(index)")
             }
         }
     }
