@@ -104,54 +104,82 @@ static inline void quantize_4x4(const float *rows[4], float inv_scale, int offse
 }
 #endif
 
-/// SSE2 / NEON (4 pixels x 4 channels) or plain C (the portable path).
-static void quantize_rows_4x4(const float *src, int channels, int h, int w, float inv_scale, int path,
-                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
+/// One image row, SSE2 / NEON (4 pixels x 4 channels) or plain C (the portable path).
+static void quantize_row_4x4(const float *src, size_t channel_stride, int channels, int w, float inv_scale, int path,
+                             int8_t *row_out) {
     const int offset = ei_i8_input_offset(path);
     const int cin4 = (channels + 3) / 4 * 4;
-    const size_t plane = (size_t)h * w;
     static const float zeros[4] = {0, 0, 0, 0};
-    for (int py = first_row; py < end_row; py++) {
-        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
-        if (!row_out) continue;
-        const int y = py - pad_top;
-        for (int c0 = 0; c0 < channels; c0 += 4) {
-            int group = channels - c0 < 4 ? channels - c0 : 4;
-            int x = 0;
+    for (int c0 = 0; c0 < channels; c0 += 4) {
+        int group = channels - c0 < 4 ? channels - c0 : 4;
+        int x = 0;
 #if EI_QUANTIZE_VECTOR
-            const float *rows[4];
-            for (int k = 0; k < 4; k++) rows[k] = k < group ? src + (c0 + k) * plane + (size_t)y * w : zeros;
-            for (; path != EI_I8_PORTABLE && x + 4 <= w; x += 4) {
-                quantize_4x4(rows, inv_scale, offset, row_out + (size_t)x * cin4 + c0, (size_t)cin4);
-                for (int k = 0; k < group; k++) rows[k] += 4;
-            }
+        const float *rows[4];
+        for (int k = 0; k < 4; k++) rows[k] = k < group ? src + (size_t)(c0 + k) * channel_stride : zeros;
+        for (; path != EI_I8_PORTABLE && x + 4 <= w; x += 4) {
+            quantize_4x4(rows, inv_scale, offset, row_out + (size_t)x * cin4 + c0, (size_t)cin4);
+            for (int k = 0; k < group; k++) rows[k] += 4;
+        }
 #endif
-            for (; x < w; x++) {   // all four bytes: channels past `channels` are q = 0
-                for (int k = 0; k < 4; k++) {
-                    float v = k < group ? src[(c0 + k) * plane + (size_t)y * w + x] : 0.0f;
-                    row_out[(size_t)x * cin4 + c0 + k] = quantize_one(v, inv_scale, offset);
-                }
+        for (; x < w; x++) {   // all four bytes: channels past `channels` are q = 0
+            for (int k = 0; k < 4; k++) {
+                float v = k < group ? src[(size_t)(c0 + k) * channel_stride + x] : 0.0f;
+                row_out[(size_t)x * cin4 + c0 + k] = quantize_one(v, inv_scale, offset);
             }
         }
     }
+}
+
+void ei_i8_quantize_image_row(const float *src, size_t channel_stride, int channels, int w, float inv_scale,
+                              int path, int8_t *row_out) {
+    switch (path) {
+#if defined(__x86_64__)
+    case EI_I8_AVX512_VNNI: ei_i8_quantize_row_avx512(src, NULL, channel_stride, 0, 0, channels, w, inv_scale, path, row_out); return;
+    case EI_I8_AVX2:
+    case EI_I8_AVX_VNNI: ei_i8_quantize_row_avx2(src, NULL, channel_stride, 0, 0, channels, w, inv_scale, path, row_out); return;
+#endif
+    default: quantize_row_4x4(src, channel_stride, channels, w, inv_scale, path, row_out);
+    }
+}
+
+void ei_i8_quantize_blend_row(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                              int w, float inv_scale, int path, float *tile, int8_t *row_out) {
+    switch (path) {
+#if defined(__x86_64__)
+    case EI_I8_AVX512_VNNI: ei_i8_quantize_row_avx512(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return;
+    case EI_I8_AVX2:
+    case EI_I8_AVX_VNNI: ei_i8_quantize_row_avx2(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return;
+#endif
+    default:
+        for (int c = 0; c < channels; c++) {
+            const size_t at = (size_t)c * channel_stride;
+            for (int x = 0; x < w; x++) tile[at + x] = a[at + x] * wa + b[at + x] * wb;
+        }
+        quantize_row_4x4(tile, channel_stride, channels, w, inv_scale, path, row_out);
+    }
+}
+
+int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int channels, int padded_w, int pad_top,
+                               int pad_left, int path) {
+    const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
+    int8_t *row = dst + (size_t)py * padded_w * cin4;
+    const int y = py - pad_top;
+    if (y < 0 || y >= h) {
+        memset(row, offset, (size_t)padded_w * cin4);
+        return NULL;
+    }
+    memset(row, offset, (size_t)pad_left * cin4);
+    memset(row + (size_t)(pad_left + w) * cin4, offset, (size_t)(padded_w - pad_left - w) * cin4);
+    return row + (size_t)pad_left * cin4;
 }
 
 void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv_scale, int path,
                          int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
                          int first_row, int end_row) {
     (void)padded_h;
-    switch (path) {
-#if defined(__x86_64__)
-    case EI_I8_AVX512_VNNI:
-        ei_i8_quantize_rows_avx512(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
-        return;
-    case EI_I8_AVX2:
-    case EI_I8_AVX_VNNI:
-        ei_i8_quantize_rows_avx2(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
-        return;
-#endif
-    default:
-        quantize_rows_4x4(src, channels, h, w, inv_scale, path, dst, padded_w, pad_top, pad_left, first_row, end_row);
+    for (int py = first_row; py < end_row; py++) {
+        int8_t *row = ei_i8_quantize_padding(dst, py, h, w, channels, padded_w, pad_top, pad_left, path);
+        if (row) ei_i8_quantize_image_row(src + (size_t)(py - pad_top) * w, (size_t)h * w, channels, w, inv_scale, path, row);
     }
 }
 

@@ -107,32 +107,17 @@ static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int
     }
 }
 
-/// Padded row `py` of the quantiser's destination: writes its padding (the whole row above or below
-/// the image, else the pixels left and right of it) as q = 0 and returns its first image pixel, or
-/// NULL when the row is all padding. The variants then write every byte of the image pixels.
-static inline int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int cin4, int padded_w,
-                                             int pad_top, int pad_left, int offset) {
-    int8_t *row = dst + (size_t)py * padded_w * cin4;
-    const int y = py - pad_top;
-    if (y < 0 || y >= h) {
-        memset(row, offset, (size_t)padded_w * cin4);
-        return NULL;
-    }
-    memset(row, offset, (size_t)pad_left * cin4);
-    memset(row + (size_t)(pad_left + w) * cin4, offset, (size_t)(padded_w - pad_left - w) * cin4);
-    return row + (size_t)pad_left * cin4;
-}
-
 void ei_i8_row_portable(const ei_i8_conv *c, int block, int y);
 #if defined(__x86_64__)
 void ei_i8_row_avx2(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y);
-/// ei_i8_quantize_rows for the AVX2 and AVX-VNNI paths, and for AVX-512 VNNI.
-void ei_i8_quantize_rows_avx2(const float *src, int channels, int h, int w, float inv_scale, int path,
-                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row);
-void ei_i8_quantize_rows_avx512(const float *src, int channels, int h, int w, float inv_scale, int path,
-                                int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row);
+/// ei_i8_quantize_image_row (b NULL) and ei_i8_quantize_blend_row for the AVX2 and AVX-VNNI paths,
+/// and for AVX-512 VNNI.
+void ei_i8_quantize_row_avx2(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                             int w, float inv_scale, int path, int8_t *row_out);
+void ei_i8_quantize_row_avx512(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                               int w, float inv_scale, int path, int8_t *row_out);
 #endif
 #if defined(__aarch64__) || defined(__ARM_NEON)
 void ei_i8_row_neon(const ei_i8_conv *c, int block, int y);

@@ -192,40 +192,47 @@ void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
 // half to even (cvtps2dq in the default rounding mode), add the path's offset, keep the low byte.
 static const float quantize_zeros[16];
 
-/// The word vector of one 4-channel group; rows[k]: channel k's floats (or zeros), mask: pixels in range.
-#define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, max, min, cvt, add_epi32, and_si, or_si, slli, set1_ps, set1_epi32) \
-    ITYPE word = set1_epi32(0);                                                                      \
-    for (int k = 0; k < 4; k++) {                                                                     \
-        V v = min(max(mul(mask_load(rows[k]), set1_ps(inv_scale)), set1_ps(-127.0f)), set1_ps(127.0f)); \
-        ITYPE q = and_si(add_epi32(cvt(v), set1_epi32(offset)), set1_epi32(255));                    \
-        word = or_si(word, slli(q, 8 * k));                                                          \
+/// The word vector of one 4-channel group; a[k], b[k]: channel k's floats (or zeros), mask: pixels
+/// in range. The value is a[k] or, with `blend` (a constant once inlined), a[k] * wa + b[k] * wb:
+/// the bilinear vertical pass (two products, one sum, as Kernels/Upsample.swift computes it).
+#define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, add_ps, max, min, cvt, add_epi32, and_si, or_si, slli, set1_ps,   \
+                       set1_epi32)                                                                                 \
+    ITYPE word = set1_epi32(0);                                                                                    \
+    for (int k = 0; k < 4; k++) {                                                                                   \
+        V v = mask_load(a[k]);                                                                                     \
+        if (blend) v = add_ps(mul(v, set1_ps(wa)), mul(mask_load(b[k]), set1_ps(wb)));                              \
+        v = min(max(mul(v, set1_ps(inv_scale)), set1_ps(-127.0f)), set1_ps(127.0f));                               \
+        ITYPE q = and_si(add_epi32(cvt(v), set1_epi32(offset)), set1_epi32(255));                                  \
+        word = or_si(word, slli(q, 8 * k));                                                                        \
     }
 
 __attribute__((target("avx2"), always_inline))
-static inline __m256i quantize_words_avx2(const float *const rows[4], __m256i mask, float inv_scale, int offset) {
+static inline __m256i quantize_words_avx2(const float *const a[4], const float *const b[4], const int blend, float wa,
+                                          float wb, __m256i mask, float inv_scale, int offset) {
 #define LOAD8(p) _mm256_maskload_ps((p), mask)
-    QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvtps_epi32,
+    QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_add_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvtps_epi32,
                    _mm256_add_epi32, _mm256_and_si256, _mm256_or_si256, _mm256_slli_epi32, _mm256_set1_ps, _mm256_set1_epi32)
 #undef LOAD8
     return word;
 }
 
 __attribute__((target(AVX512), always_inline))
-static inline __m512i quantize_words_avx512(const float *const rows[4], __mmask16 mask, float inv_scale, int offset) {
+static inline __m512i quantize_words_avx512(const float *const a[4], const float *const b[4], const int blend, float wa,
+                                            float wb, __mmask16 mask, float inv_scale, int offset) {
 #define LOAD16(p) _mm512_maskz_loadu_ps(mask, (p))
-    QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvtps_epi32,
+    QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_add_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvtps_epi32,
                    _mm512_add_epi32, _mm512_and_si512, _mm512_or_si512, _mm512_slli_epi32, _mm512_set1_ps, _mm512_set1_epi32)
 #undef LOAD16
     return word;
 }
 
-/// Pixels [x, x + n) of image row y, channels [c0, c0 + bytes): rows[g][k] is group g's channel k.
-static inline void quantize_rows_of_groups(const float *src, int channels, size_t plane, size_t at, int c0,
+/// The rows of channels c0..c0 + 15 at pixel x: rows[g][k] is group g's channel k (zeros past `channels`).
+static inline void quantize_rows_of_groups(const float *src, size_t channel_stride, int channels, int x, int c0,
                                            const float *rows[4][4]) {
     for (int g = 0; g < 4; g++) {
         for (int k = 0; k < 4; k++) {
             int c = c0 + 4 * g + k;
-            rows[g][k] = c < channels ? src + (size_t)c * plane + at : quantize_zeros;
+            rows[g][k] = c < channels ? src + (size_t)c * channel_stride + x : quantize_zeros;
         }
     }
 }
@@ -251,57 +258,42 @@ static inline void quantize_store(int8_t *out, int cin4, int n, int bytes, const
         store((void *)(words + 3 * lanes), unpackhi64(t1, t3));                                              \
     } while (0)
 
-__attribute__((target("avx2")))
-void ei_i8_quantize_rows_avx2(const float *src, int channels, int h, int w, float inv_scale, int path,
-                              int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
-    const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
-    const size_t plane = (size_t)h * w;
-    for (int py = first_row; py < end_row; py++) {
-        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
-        if (!row_out) continue;
-        const size_t at = (size_t)(py - pad_top) * w;
-        for (int c0 = 0; c0 < cin4; c0 += 16) {
-            const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;
-            for (int x = 0; x < w; x += 8) {
-                const int n = w - x < 8 ? w - x : 8;
-                const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-                const float *rows[4][4];
-                quantize_rows_of_groups(src, channels, plane, at + x, c0, rows);
-                __m256i wv[4];
-                for (int g = 0; g < 4; g++) wv[g] = quantize_words_avx2(rows[g], mask, inv_scale, offset);
-                int32_t words[4 * 8];
-                TRANSPOSE_WORDS(__m256i, _mm256_unpacklo_epi32, _mm256_unpackhi_epi32, _mm256_unpacklo_epi64,
-                                _mm256_unpackhi_epi64, _mm256_storeu_si256, wv, words, 8);
-                quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, 8);
-            }
-        }
+#define QUANTIZE_ROW(LANES, VTYPE, MASK_TYPE, make_mask, quantize_words, unpacklo32, unpackhi32, unpacklo64,   \
+                     unpackhi64, store, BLEND)                                                                 \
+    for (int c0 = 0; c0 < cin4; c0 += 16) {                                                                    \
+        const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;                                                     \
+        for (int x = 0; x < w; x += LANES) {                                                                   \
+            const int n = w - x < LANES ? w - x : LANES;                                                       \
+            const MASK_TYPE mask = make_mask(n);                                                               \
+            const float *ra[4][4], *rb[4][4];                                                                  \
+            quantize_rows_of_groups(a, channel_stride, channels, x, c0, ra);                                   \
+            if (BLEND) quantize_rows_of_groups(b, channel_stride, channels, x, c0, rb);                        \
+            VTYPE wv[4];                                                                                       \
+            for (int g = 0; g < 4; g++) wv[g] = quantize_words(ra[g], rb[g], BLEND, wa, wb, mask, inv_scale, offset); \
+            int32_t words[4 * LANES];                                                                          \
+            TRANSPOSE_WORDS(VTYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, store, wv, words, LANES);   \
+            quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, LANES);                     \
+        }                                                                                                      \
     }
+
+#define MASK8(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define MASK16(n) ((__mmask16)((1u << (n)) - 1))
+#define ROW_AVX2(BLEND) QUANTIZE_ROW(8, __m256i, __m256i, MASK8, quantize_words_avx2, _mm256_unpacklo_epi32,      \
+    _mm256_unpackhi_epi32, _mm256_unpacklo_epi64, _mm256_unpackhi_epi64, _mm256_storeu_si256, BLEND)
+#define ROW_AVX512(BLEND) QUANTIZE_ROW(16, __m512i, __mmask16, MASK16, quantize_words_avx512,                     \
+    _mm512_unpacklo_epi32, _mm512_unpackhi_epi32, _mm512_unpacklo_epi64, _mm512_unpackhi_epi64, _mm512_storeu_si512, BLEND)
+
+__attribute__((target("avx2")))
+void ei_i8_quantize_row_avx2(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                             int w, float inv_scale, int path, int8_t *row_out) {
+    const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
+    if (b) { ROW_AVX2(1) } else { ROW_AVX2(0) }
 }
 
 __attribute__((target(AVX512)))
-void ei_i8_quantize_rows_avx512(const float *src, int channels, int h, int w, float inv_scale, int path,
-                                int8_t *dst, int padded_w, int pad_top, int pad_left, int first_row, int end_row) {
+void ei_i8_quantize_row_avx512(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                               int w, float inv_scale, int path, int8_t *row_out) {
     const int offset = ei_i8_input_offset(path), cin4 = (channels + 3) / 4 * 4;
-    const size_t plane = (size_t)h * w;
-    for (int py = first_row; py < end_row; py++) {
-        int8_t *row_out = ei_i8_quantize_padding(dst, py, h, w, cin4, padded_w, pad_top, pad_left, offset);
-        if (!row_out) continue;
-        const size_t at = (size_t)(py - pad_top) * w;
-        for (int c0 = 0; c0 < cin4; c0 += 16) {
-            const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;
-            for (int x = 0; x < w; x += 16) {
-                const int n = w - x < 16 ? w - x : 16;
-                const __mmask16 mask = (__mmask16)((1u << n) - 1);
-                const float *rows[4][4];
-                quantize_rows_of_groups(src, channels, plane, at + x, c0, rows);
-                __m512i wv[4];
-                for (int g = 0; g < 4; g++) wv[g] = quantize_words_avx512(rows[g], mask, inv_scale, offset);
-                int32_t words[4 * 16];
-                TRANSPOSE_WORDS(__m512i, _mm512_unpacklo_epi32, _mm512_unpackhi_epi32, _mm512_unpacklo_epi64,
-                                _mm512_unpackhi_epi64, _mm512_storeu_si512, wv, words, 16);
-                quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, 16);
-            }
-        }
-    }
+    if (b) { ROW_AVX512(1) } else { ROW_AVX512(0) }
 }
 #endif

@@ -28,6 +28,9 @@ public final class Engine {
     /// Producers that write straight into their reader's padded input layout (Plan); off only to
     /// test that it changes no bit and to measure what it saves.
     var padInPlace = true
+    /// Upsamplings that store their int8 reader's quantised input (Plan); off only to test that it
+    /// changes no bit and to measure what it saves.
+    var quantizeInProducers = true
     /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
     /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
     private var chosenKernels: [(height: Int, width: Int, kernels: [ConvKernel?])] = []
@@ -105,6 +108,11 @@ public final class Engine {
         }
     }
 
+    /// Int8 convolution steps whose input their producer stored quantised (tests).
+    func quantizedInputSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
+        try plan(height: padded(height), width: padded(width)).quantizedForStep.compactMap { $0 }
+    }
+
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
@@ -115,7 +123,8 @@ public final class Engine {
         }
         func make(_ kernels: [ConvKernel?], padInPlace: Bool) -> Plan {
             Plan(steps: steps, output: output, shapes: shapes, height: height, width: width, kernels: kernels,
-                 threads: threads, fuseConcats: fuseConcats, fuseGates: fuseGates, padInPlace: padInPlace)
+                 threads: threads, fuseConcats: fuseConcats, fuseGates: fuseGates, padInPlace: padInPlace,
+                 quantizeInProducers: quantizeInProducers)
         }
         let inPlace = padInPlace && kernels == .simd
         plan = nil                       // its buffers go before the new ones are made
@@ -207,7 +216,8 @@ public final class Engine {
             // 32 more planes there made the int8 gate layers 30 % slower than a separate pass.
             var mixAfter = gate
             if let int8 = layer.int8 {
-                int8.run(a, geometry: g, activation: layer.activation, output: out, pool: pool)
+                int8.run(a, isQuantized: plan.quantizedForStep[step.inputs[0]] != nil, geometry: g,
+                         activation: layer.activation, output: out, pool: pool)
             } else {
                 switch plan.kernels[value - 1] {
                 case .winograd:
@@ -247,7 +257,11 @@ public final class Engine {
                 referenceUpsampleNearest(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }
         case .upsampleBilinear(let s):
-            if kernels == .simd {
+            if let reader = plan.quantizedForStep[value], case .conv(let layer) = steps[reader].kind, let int8 = layer.int8 {
+                int8.upsampleIntoInput(a, channels: first.channels, height: first.height, width: first.width, scale: s,
+                                       geometry: layer.geometry(inHeight: shape.height, inWidth: shape.width), into: out,
+                                       scratch: plan.scratch.pointer, pool: pool)
+            } else if kernels == .simd {
                 upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
                                  into: out, outStrides: plan.strides(value), scratch: plan.scratch.pointer, pool: pool)
             } else {

@@ -32,10 +32,26 @@ struct Int8ConvLayer {
         self.context = context
     }
 
-    func run(_ input: UnsafePointer<Float>, geometry: ConvGeometry, activation: ActivationFunction,
+    /// input: planar floats, or with `isQuantized` the bytes its producer quantised for this layer.
+    func run(_ input: UnsafePointer<Float>, isQuantized: Bool, geometry: ConvGeometry, activation: ActivationFunction,
              output: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
-        conv2DInt8(input: input, geometry: geometry, weights: weights, activation: activation, output: output,
-                   scratch: context.scratch, path: context.path, pool: pool)
+        if isQuantized {
+            let bytes = UnsafeRawPointer(input).assumingMemoryBound(to: Int8.self)
+            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
+                       path: context.path, pool: pool)
+        } else {
+            conv2DInt8(input: input, geometry: geometry, weights: weights, activation: activation, output: output,
+                       scratch: context.scratch, path: context.path, pool: pool)
+        }
+    }
+
+    /// Bilinear upsampling of `input` stored as this layer's quantised input (its only reader).
+    func upsampleIntoInput(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, scale: Int,
+                           geometry: ConvGeometry, into out: UnsafeMutablePointer<Float>,
+                           scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+        let bytes = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self)
+        upsampleBilinearQuantized(input, channels: channels, height: height, width: width, scale: scale, reader: geometry,
+                                  inputScale: weights.inputScale, path: context.path, into: bytes, scratch: scratch, pool: pool)
     }
 }
 

@@ -18,6 +18,10 @@ import ModelFile
 /// value whose only reader is a Winograd or stride-1 direct-x16 convolution is planned inside that
 /// kernel's zero-padded input layout, its producer stores rows at the layout's strides, and the
 /// convolution writes only the padding (`paddedInputs`, Kernels/PaddedPlanes.swift).
+///
+/// Quantised inputs cost no pass either: an upsampling whose only reader is an int8 convolution
+/// stores its result already quantised in that convolution's padded int8 layout (`quantizedInputs`,
+/// Kernels/Int8/UpsampleQuantized.swift); the value's buffer then holds those bytes, not floats.
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
@@ -27,6 +31,7 @@ final class Plan {
     let gateMixInputs: [(a: Int, b: Int)?]   // per step: a gate conv that stores its mix (the mix's a, b)
     let mixFused: [Bool]                 // per step: a mix its gate conv has already computed
     let paddedLayoutOfValue: [PaddedLayout?]  // per value: planned inside its reader's padded layout
+    let quantizedForStep: [Int?]         // per value: the int8 convolution step its producer quantises it for
     let buffers: [AlignedBuffer]
     let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
     var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
@@ -34,7 +39,7 @@ final class Plan {
     /// kernels: per step, the convolution kernel (the one to measure from, or the one chosen).
     /// padInPlace: plan padded inputs in place for `kernels`, which must then be the chosen ones.
     init(steps: [Step], output: Int, shapes: [Shape], height: Int, width: Int, kernels: [ConvKernel?], threads: Int,
-         fuseConcats: Bool = true, fuseGates: Bool = true, padInPlace: Bool = false) {
+         fuseConcats: Bool = true, fuseGates: Bool = true, padInPlace: Bool = false, quantizeInProducers: Bool = false) {
         self.height = height
         self.width = width
         self.shapes = shapes
@@ -52,6 +57,14 @@ final class Plan {
         let padded = padInPlace ? Plan.paddedInputs(steps: steps, output: output, shapes: shapes, kernels: kernels,
                                                     planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
                                 : [PaddedLayout?](repeating: nil, count: shapes.count)
+        let quantized = quantizeInProducers
+            ? Plan.quantizedInputs(steps: steps, output: output, planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
+            : [Int?](repeating: nil, count: shapes.count)
+        func int8Geometry(_ i: Int) -> ConvGeometry {
+            guard case .conv(let layer) = steps[i].kind else { preconditionFailure("not a convolution") }
+            let s = shapes[steps[i].inputs[0]]
+            return layer.geometry(inHeight: s.height, inWidth: s.width)
+        }
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
@@ -78,6 +91,8 @@ final class Plan {
                 (assignment[v], offsets[v]) = (assignment[slice.concat], slice.offset)
             } else if let layout = padded[v] {
                 (assignment[v], offsets[v]) = (allocate(layout.floats(channels: shapes[v].channels)), layout.origin)
+            } else if let reader = quantized[v] {
+                assignment[v] = allocate((Int8ConvWeights.scratchBytes(int8Geometry(reader)) + 3) / 4)
             } else {
                 assignment[v] = allocate(shapes[v].count)
             }
@@ -108,8 +123,9 @@ final class Plan {
             }
             if case .upsampleBilinear(let scale) = step.kind {
                 let s = shapes[step.inputs[0]]
-                scratchCount = max(scratchCount, upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale,
-                                                                                     threads: threads))
+                scratchCount = max(scratchCount, quantized[value] != nil
+                    ? upsampleBilinearQuantizedScratchCount(channels: s.channels, width: s.width, scale: scale, threads: threads)
+                    : upsampleBilinearScratchCount(height: s.height, width: s.width, scale: scale, threads: threads))
             }
             // Buffers whose last reader is this step can be reused from the next step on (a slice's
             // buffer is its concat's, released with the concat; a fused gate's is its mix's).
@@ -127,6 +143,7 @@ final class Plan {
         for case let mix? in mixOfGate { mixSteps[mix - 1] = true }
         mixFused = mixSteps
         paddedLayoutOfValue = padded
+        quantizedForStep = quantized
         buffers = sizes.map { AlignedBuffer(count: $0) }
         scratch = AlignedBuffer(count: scratchCount)
         self.kernels = kernels
@@ -169,6 +186,21 @@ final class Plan {
             }
         }
         return layouts
+    }
+
+    /// Values their producer stores quantised for their reader: value -> the reading step. A value
+    /// qualifies when it is made by bilinear upsampling, is not the graph output nor in another's
+    /// buffer (`planned`), and its one reader is an int8 convolution taking it as input.
+    static func quantizedInputs(steps: [Step], output: Int, planned: (Int) -> Bool) -> [Int?] {
+        let readers = readerCounts(steps)
+        var reader = [Int?](repeating: nil, count: steps.count + 1)
+        for (i, step) in steps.enumerated() {
+            guard case .conv(let layer) = step.kind, layer.int8 != nil else { continue }
+            let v = step.inputs[0]
+            guard v != 0, v != output, readers[v] == 1, planned(v), case .upsampleBilinear = steps[v - 1].kind else { continue }
+            reader[v] = i
+        }
+        return reader
     }
 
     /// Which values become slices of a concat's buffer: value -> (concat value, float offset), and

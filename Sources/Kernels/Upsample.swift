@@ -33,11 +33,7 @@ public func upsampleBilinear(_ input: UnsafePointer<Float>, channels: Int, heigh
                              scale: Int, into out: UnsafeMutablePointer<Float>, outStrides: PlaneStrides? = nil,
                              scratch: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
     let ow = width * scale
-    // Column indices < 2^24 are exact in Float; storing them there keeps the scratch one typed buffer.
-    for x in 0..<ow {
-        let (x0, x1, lx) = bilinearSource(x, scale: scale, count: width)
-        scratch[ow + x] = Float(x0); scratch[2 * ow + x] = Float(x1); scratch[x] = lx
-    }
+    fillBilinearColumns(width: width, scale: scale, into: scratch)
     let threads = pool?.size ?? 1
     var job = BilinearJob(input: input, channels: channels, height: height, width: width, scale: scale, out: out,
                           strides: outStrides ?? .dense(height: height * scale, width: ow), scratch: scratch, threads: threads)
@@ -51,9 +47,41 @@ public func upsampleBilinear(_ input: UnsafePointer<Float>, channels: Int, heigh
     }
 }
 
+/// The horizontal pass's table in scratch[0 ..< 3 * width * scale]: per output column its weight,
+/// then its two source columns. Column indices < 2^24 are exact in Float; storing them there keeps
+/// the scratch one typed buffer.
+func fillBilinearColumns(width: Int, scale: Int, into scratch: UnsafeMutablePointer<Float>) {
+    let ow = width * scale
+    for x in 0..<ow {
+        let (x0, x1, lx) = bilinearSource(x, scale: scale, count: width)
+        scratch[ow + x] = Float(x0); scratch[2 * ow + x] = Float(x1); scratch[x] = lx
+    }
+}
+
+/// One input row interpolated horizontally into width * scale floats (`columns`: fillBilinearColumns).
+@inline(__always)
+func bilinearRow(_ row: UnsafePointer<Float>, width: Int, scale: Int, columns: UnsafePointer<Float>,
+                 into dst: UnsafeMutablePointer<Float>) {
+    if scale == 2 { return doubleRow(row, width: width, into: dst) }
+    let ow = width * scale
+    let weight = columns, column0 = columns + ow, column1 = columns + 2 * ow
+    for x in 0..<ow {
+        let (a, b, l) = (row[Int(column0[x])], row[Int(column1[x])], weight[x])
+        dst[x] = a * (1 - l) + b * l
+    }
+}
+
+/// One output row from two horizontally interpolated rows (the vertical pass).
+@inline(__always)
+func bilinearBlend(_ rowA: UnsafePointer<Float>, _ rowB: UnsafePointer<Float>, weightB ly: Float, count: Int,
+                   into dst: UnsafeMutablePointer<Float>) {
+    let (wa, wb) = (1 - ly, ly)
+    for x in 0..<count { dst[x] = rowA[x] * wa + rowB[x] * wb }
+}
+
 /// Source index pair and weight of output coordinate d (clamped at 0 and at the last input).
 @inline(__always)
-private func bilinearSource(_ d: Int, scale: Int, count n: Int) -> (Int, Int, Float) {
+func bilinearSource(_ d: Int, scale: Int, count n: Int) -> (Int, Int, Float) {
     let s = max(0, (Float(d) + 0.5) / Float(scale) - 0.5)
     let i0 = min(Int(s), n - 1)
     return (i0, min(i0 + 1, n - 1), s - Float(i0))
@@ -69,27 +97,16 @@ private struct BilinearJob {
 
     func run(thread: Int) {
         let (oh, ow) = (height * scale, width * scale)
-        let weight = scratch, column0 = scratch + ow, column1 = scratch + 2 * ow
         let rows = scratch + 3 * ow + thread * height * ow    // this thread's interpolated rows
         for c in (channels * thread / threads)..<(channels * (thread + 1) / threads) {
             let plane = input + c * height * width
             for y in 0..<height {
-                let row = plane + y * width, dst = rows + y * ow
-                if scale == 2 {
-                    doubleRow(row, width: width, into: dst)
-                    continue
-                }
-                for x in 0..<ow {
-                    let (a, b, l) = (row[Int(column0[x])], row[Int(column1[x])], weight[x])
-                    dst[x] = a * (1 - l) + b * l
-                }
+                bilinearRow(plane + y * width, width: width, scale: scale, columns: scratch, into: rows + y * ow)
             }
             for y in 0..<oh {
                 let (y0, y1, ly) = bilinearSource(y, scale: scale, count: height)
-                let (rowA, rowB) = (rows + y0 * ow, rows + y1 * ow)
-                let dst = out + c * strides.plane + y * strides.row
-                let (wa, wb) = (1 - ly, ly)
-                for x in 0..<ow { dst[x] = rowA[x] * wa + rowB[x] * wb }
+                bilinearBlend(rows + y0 * ow, rows + y1 * ow, weightB: ly, count: ow,
+                              into: out + c * strides.plane + y * strides.row)
             }
         }
     }

@@ -63,6 +63,21 @@ void ei_i8_quantize_rows(const float *src, int channels, int h, int w, float inv
                          int8_t *dst, int padded_h, int padded_w, int pad_top, int pad_left,
                          int first_row, int end_row);
 
+/// The same for one image row, for producers that quantise as they go: src[c * channel_stride + x]
+/// for w pixels, stored at row_out (the row's first image pixel in the padded layout), every
+/// byte of those pixels (channels past `channels` are q = 0).
+void ei_i8_quantize_image_row(const float *src, size_t channel_stride, int channels, int w, float inv_scale,
+                              int path, int8_t *row_out);
+/// ei_i8_quantize_image_row of a[i] * wa + b[i] * wb (two products, one sum: the bilinear vertical
+/// pass of Kernels/Upsample.swift, bit for bit), without storing those floats on the SIMD paths.
+/// tile: channels * channel_stride floats, where the other paths put them first.
+void ei_i8_quantize_blend_row(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                              int w, float inv_scale, int path, float *tile, int8_t *row_out);
+/// Writes the padding of padded row `py` as q = 0: the whole row above or below the image, else the
+/// pixels left and right of it, whose first image pixel it returns (NULL for a padding row).
+int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int channels, int padded_w, int pad_top,
+                               int pad_left, int path);
+
 typedef struct {
     const int8_t *input;        // padded HWC activations
     int padded_w;               // pixels per padded input row

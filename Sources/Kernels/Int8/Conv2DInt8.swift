@@ -46,6 +46,15 @@ public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, we
             output: output, sums: nil, path: path, pool: pool)
 }
 
+/// The same on input its producer already quantised (`upsampleBilinearQuantized`): the padded HWC
+/// bytes `quantizeForInt8` would write for this geometry, scale and path.
+public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
+                       activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
+                       path: Int8KernelPath, pool: ThreadPool? = nil) {
+    runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+            output: output, sums: nil, path: path, pool: pool)
+}
+
 /// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it for
 /// the same path); for the exactness tests of every path.
 public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,

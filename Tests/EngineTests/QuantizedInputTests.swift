@@ -1,0 +1,49 @@
+@testable import Engine
+import ModelFile
+import XCTest
+
+/// Upsamplings that store their int8 reader's input quantised (Plan.quantizedInputs) must change no
+/// bit of the output, and only upsamplings read by one int8 convolution may do so.
+final class QuantizedInputTests: XCTestCase {
+    /// Values in comments. Eligible: u (scale 2, read by one int8 conv, 20 channels: a 16-channel
+    /// block and a tail) and w (scale 3). Not: v (also read by an add), z (its reader is float).
+    static func model() throws -> LoadedModel {
+        var b = ModelBuilder(channels: 1, sizeMultiple: 4)
+        let e = b.conv(0, in: 1, out: 6)                                                 // 1, float
+        let s = b.conv(e, in: 6, out: 20, stride: 2, dtype: .i8)                         // 2, H/2
+        let u = b.node(.upsampleBilinear(scale: 2), [s])                                 // 3, H
+        let c = b.conv(u, in: 20, out: 8, stride: 2, dtype: .i8)                         // 4, H/2
+        let v = b.node(.upsampleBilinear(scale: 2), [c])                                 // 5, H
+        let d = b.conv(v, in: 8, out: 8, pad: 2, dilation: 2, dtype: .i8)               // 6
+        let a = b.node(.add, [v, d])                                                     // 7
+        let t = b.conv(a, in: 8, out: 5, stride: 2, activation: .silu, dtype: .i8)       // 8, H/2
+        let w = b.node(.upsampleBilinear(scale: 3), [t])                                 // 9, 3H/2
+        let r = b.conv(w, in: 5, out: 4, stride: 3, dtype: .i8)                          // 10, H/2
+        let z = b.node(.upsampleBilinear(scale: 2), [r])                                 // 11, H
+        b.conv(z, in: 4, out: 1, activation: .none)                                      // 12, output
+        var scales = [Float](repeating: 0, count: b.nodes.count)
+        for node in [1, 3, 5, 7, 9] { scales[node] = 2.5 / 127 }
+        return try LoadedModel(b.bytes(extra: [(ModelFile.activationScalesKey, MetaValue.f32Array(scales))]))
+    }
+
+    func testQuantisingInProducersChangesNoBit() throws {
+        let loaded = try Self.model()
+        for threads in [1, 2] {
+            // Float kernels forced: two engines that each measured could pick different ones.
+            let fused = Engine(model: loaded.model, threads: threads, policy: .force(.directX16))
+            let separate = Engine(model: loaded.model, threads: threads, policy: .force(.directX16))
+            separate.quantizeInProducers = false
+            XCTAssertEqual(fused.int8Convolutions.count, 5)
+            try assertSameBits(fused, separate, "threads \(threads)")
+            XCTAssertTrue(try separate.quantizedInputSteps(height: 16, width: 16).isEmpty)
+        }
+    }
+
+    func testWhichInputsAreQuantisedByTheirProducer() throws {
+        let loaded = try Self.model()
+        // Steps are values - 1: the readers of u and w are values 4 and 10.
+        XCTAssertEqual(try Engine(model: loaded.model).quantizedInputSteps(height: 16, width: 16), [3, 9])
+        XCTAssertTrue(try Engine(model: loaded.model, int8: false).quantizedInputSteps(height: 16, width: 16).isEmpty)
+        XCTAssertTrue(try Engine(model: loaded.model, kernels: .reference).quantizedInputSteps(height: 16, width: 16).isEmpty)
+    }
+}
