@@ -188,30 +188,36 @@ void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
 // or 16 (AVX-512) pixels per step. Four channels' bytes of a pixel make one 32-bit word
 // (q0 | q1 << 8 | q2 << 16 | q3 << 24), so one vector holds a 4-channel group for every pixel; a
 // 4x4 word transpose within each 128-bit lane then gives each pixel's 16 bytes, stored at once.
-// Same arithmetic as quantize_one: multiply, clamp (max first: maxps returns -127 for NaN), round
-// half to even (cvtps2dq in the default rounding mode), add the path's offset, keep the low byte.
+// Same result as quantize_one: multiply, round half to even (cvtps2dq in the default rounding
+// mode), clamp to -127..127 (NaN to -127), add the path's offset as a byte.
 static const float quantize_zeros[16];
 
 /// The word vector of one 4-channel group; a[k], b[k]: channel k's floats (or zeros), mask: pixels
 /// in range. The value is a[k] or, with `blend` (a constant once inlined), a[k] * wa + b[k] * wb:
 /// the bilinear vertical pass (two products, one sum, as Kernels/Upsample.swift computes it).
-#define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, add_ps, max, min, cvt, add_epi32, and_si, or_si, slli, set1_ps,   \
-                       set1_epi32)                                                                                 \
-    ITYPE word = set1_epi32(0);                                                                                    \
+/// The four channels' int32 are packed to bytes with signed saturation ([c][pixel] per 128-bit
+/// lane), clamped below to -127, and shuffled to [pixel][c]. min(127, v) keeps NaN (the second
+/// operand is returned), which converts to INT32_MIN and so clamps to -127 like -inf and -1e9.
+#define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, add_ps, min, cvt, set1_ps, packs32, packs16, max8, shuffle8, xor_si,  \
+                       set1_epi8, pattern)                                                                         \
+    ITYPE q[4];                                                                                                    \
     for (int k = 0; k < 4; k++) {                                                                                   \
         V v = mask_load(a[k]);                                                                                     \
         if (blend) v = add_ps(mul(v, set1_ps(wa)), mul(mask_load(b[k]), set1_ps(wb)));                              \
-        v = min(max(mul(v, set1_ps(inv_scale)), set1_ps(-127.0f)), set1_ps(127.0f));                               \
-        ITYPE q = and_si(add_epi32(cvt(v), set1_epi32(offset)), set1_epi32(255));                                  \
-        word = or_si(word, slli(q, 8 * k));                                                                        \
-    }
+        q[k] = cvt(min(set1_ps(127.0f), mul(v, set1_ps(inv_scale))));                                              \
+    }                                                                                                              \
+    ITYPE word = shuffle8(max8(packs16(packs32(q[0], q[1]), packs32(q[2], q[3])), set1_epi8(-127)), pattern);       \
+    if (offset) word = xor_si(word, set1_epi8((char)0x80));   /* q + 128 as a byte */
 
 __attribute__((target("avx2"), always_inline))
 static inline __m256i quantize_words_avx2(const float *const a[4], const float *const b[4], const int blend, float wa,
                                           float wb, __m256i mask, float inv_scale, int offset) {
 #define LOAD8(p) _mm256_maskload_ps((p), mask)
-    QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_add_ps, _mm256_max_ps, _mm256_min_ps, _mm256_cvtps_epi32,
-                   _mm256_add_epi32, _mm256_and_si256, _mm256_or_si256, _mm256_slli_epi32, _mm256_set1_ps, _mm256_set1_epi32)
+    const __m256i pattern = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                             0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_add_ps, _mm256_min_ps, _mm256_cvtps_epi32, _mm256_set1_ps,
+                   _mm256_packs_epi32, _mm256_packs_epi16, _mm256_max_epi8, _mm256_shuffle_epi8, _mm256_xor_si256,
+                   _mm256_set1_epi8, pattern)
 #undef LOAD8
     return word;
 }
@@ -220,8 +226,10 @@ __attribute__((target(AVX512), always_inline))
 static inline __m512i quantize_words_avx512(const float *const a[4], const float *const b[4], const int blend, float wa,
                                             float wb, __mmask16 mask, float inv_scale, int offset) {
 #define LOAD16(p) _mm512_maskz_loadu_ps(mask, (p))
-    QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_add_ps, _mm512_max_ps, _mm512_min_ps, _mm512_cvtps_epi32,
-                   _mm512_add_epi32, _mm512_and_si512, _mm512_or_si512, _mm512_slli_epi32, _mm512_set1_ps, _mm512_set1_epi32)
+    const __m512i pattern = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_add_ps, _mm512_min_ps, _mm512_cvtps_epi32, _mm512_set1_ps,
+                   _mm512_packs_epi32, _mm512_packs_epi16, _mm512_max_epi8, _mm512_shuffle_epi8, _mm512_xor_si512,
+                   _mm512_set1_epi8, pattern)
 #undef LOAD16
     return word;
 }
@@ -249,17 +257,37 @@ static inline void quantize_store(int8_t *out, int cin4, int n, int bytes, const
     }
 }
 
-#define TRANSPOSE_WORDS(ITYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, store, w, words, lanes) do {  \
+/// The 4x4 word transpose of four group vectors w[0..3] within each 128-bit lane: r[j], lane L
+/// holds pixel 4L + j's 16 bytes.
+#define TRANSPOSE_WORDS(ITYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, w, r) do {                   \
         ITYPE t0 = unpacklo32(w[0], w[1]), t1 = unpackhi32(w[0], w[1]);                                      \
         ITYPE t2 = unpacklo32(w[2], w[3]), t3 = unpackhi32(w[2], w[3]);                                      \
-        store((void *)(words + 0 * lanes), unpacklo64(t0, t2));                                              \
-        store((void *)(words + 1 * lanes), unpackhi64(t0, t2));                                              \
-        store((void *)(words + 2 * lanes), unpacklo64(t1, t3));                                              \
-        store((void *)(words + 3 * lanes), unpackhi64(t1, t3));                                              \
+        r[0] = unpacklo64(t0, t2); r[1] = unpackhi64(t0, t2);                                                \
+        r[2] = unpacklo64(t1, t3); r[3] = unpackhi64(t1, t3);                                                \
     } while (0)
 
+/// Stores a full step (every pixel, 16 bytes each) straight from the lanes; a 64-byte store read
+/// back in 16-byte pieces (the partial steps' way) stalls on store-to-load forwarding.
+__attribute__((target("avx2"), always_inline))
+static inline void quantize_store_full_avx2(int8_t *out, int cin4, const __m256i r[4]) {
+    for (int j = 0; j < 4; j++) {
+        _mm_storeu_si128((__m128i *)(out + (size_t)j * cin4), _mm256_castsi256_si128(r[j]));
+        _mm_storeu_si128((__m128i *)(out + (size_t)(4 + j) * cin4), _mm256_extracti128_si256(r[j], 1));
+    }
+}
+
+__attribute__((target(AVX512), always_inline))
+static inline void quantize_store_full_avx512(int8_t *out, int cin4, const __m512i r[4]) {
+    for (int j = 0; j < 4; j++) {
+        _mm_storeu_si128((__m128i *)(out + (size_t)j * cin4), _mm512_castsi512_si128(r[j]));
+        _mm_storeu_si128((__m128i *)(out + (size_t)(4 + j) * cin4), _mm512_extracti32x4_epi32(r[j], 1));
+        _mm_storeu_si128((__m128i *)(out + (size_t)(8 + j) * cin4), _mm512_extracti32x4_epi32(r[j], 2));
+        _mm_storeu_si128((__m128i *)(out + (size_t)(12 + j) * cin4), _mm512_extracti32x4_epi32(r[j], 3));
+    }
+}
+
 #define QUANTIZE_ROW(LANES, VTYPE, MASK_TYPE, make_mask, quantize_words, unpacklo32, unpackhi32, unpacklo64,   \
-                     unpackhi64, store, BLEND)                                                                 \
+                     unpackhi64, store, store_full, BLEND)                                                     \
     for (int c0 = 0; c0 < cin4; c0 += 16) {                                                                    \
         const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;                                                     \
         for (int x = 0; x < w; x += LANES) {                                                                   \
@@ -268,20 +296,27 @@ static inline void quantize_store(int8_t *out, int cin4, int n, int bytes, const
             const float *ra[4][4], *rb[4][4];                                                                  \
             quantize_rows_of_groups(a, channel_stride, channels, x, c0, ra);                                   \
             if (BLEND) quantize_rows_of_groups(b, channel_stride, channels, x, c0, rb);                        \
-            VTYPE wv[4];                                                                                       \
+            VTYPE wv[4], r[4];                                                                                 \
             for (int g = 0; g < 4; g++) wv[g] = quantize_words(ra[g], rb[g], BLEND, wa, wb, mask, inv_scale, offset); \
-            int32_t words[4 * LANES];                                                                          \
-            TRANSPOSE_WORDS(VTYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, store, wv, words, LANES);   \
-            quantize_store(row_out + (size_t)x * cin4 + c0, cin4, n, bytes, words, LANES);                     \
+            TRANSPOSE_WORDS(VTYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, wv, r);                     \
+            int8_t *out = row_out + (size_t)x * cin4 + c0;                                                     \
+            if (n == LANES && bytes == 16) {                                                                   \
+                store_full(out, cin4, r);                                                                      \
+            } else {                                                                                           \
+                int32_t words[4 * LANES];                                                                      \
+                for (int j = 0; j < 4; j++) store((void *)(words + j * LANES), r[j]);                          \
+                quantize_store(out, cin4, n, bytes, words, LANES);                                             \
+            }                                                                                                  \
         }                                                                                                      \
     }
 
 #define MASK8(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 #define MASK16(n) ((__mmask16)((1u << (n)) - 1))
 #define ROW_AVX2(BLEND) QUANTIZE_ROW(8, __m256i, __m256i, MASK8, quantize_words_avx2, _mm256_unpacklo_epi32,      \
-    _mm256_unpackhi_epi32, _mm256_unpacklo_epi64, _mm256_unpackhi_epi64, _mm256_storeu_si256, BLEND)
+    _mm256_unpackhi_epi32, _mm256_unpacklo_epi64, _mm256_unpackhi_epi64, _mm256_storeu_si256, quantize_store_full_avx2, BLEND)
 #define ROW_AVX512(BLEND) QUANTIZE_ROW(16, __m512i, __mmask16, MASK16, quantize_words_avx512,                     \
-    _mm512_unpacklo_epi32, _mm512_unpackhi_epi32, _mm512_unpacklo_epi64, _mm512_unpackhi_epi64, _mm512_storeu_si512, BLEND)
+    _mm512_unpacklo_epi32, _mm512_unpackhi_epi32, _mm512_unpacklo_epi64, _mm512_unpackhi_epi64, _mm512_storeu_si512,  \
+    quantize_store_full_avx512, BLEND)
 
 __attribute__((target("avx2")))
 void ei_i8_quantize_row_avx2(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
