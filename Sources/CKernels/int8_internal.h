@@ -91,7 +91,7 @@ static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int
                                const int32_t *sums, int compensate) {
     const int first = block * EI_I8_BLOCK;
     const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
-    const size_t plane = (size_t)c->out_h * c->out_w, at = (size_t)y * c->out_w + x;
+    const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
     if (!c->output) {
         for (int j = 0; j < lanes; j++) {
             int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;

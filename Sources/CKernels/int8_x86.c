@@ -151,8 +151,8 @@ static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int 
     // Channel 4L+k is lane L of s[k] (pixels 0-3) then lane L of s[4+k] (pixels 4-7).
     const __m512i lanes01 = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
     const __m512i lanes23 = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-    const size_t plane = (size_t)c->out_h * c->out_w;
-    float *out = c->output + (size_t)block * EI_I8_BLOCK * plane + (size_t)y * c->out_w + x;
+    const size_t plane = (size_t)c->out_plane;
+    float *out = c->output + (size_t)block * EI_I8_BLOCK * plane + (size_t)y * c->out_row + x;
     for (int k = 0; k < 4; k++) {
         __m512 u01 = _mm512_permutex2var_ps(s[k], lanes01, s[4 + k]);   // channels k, 4+k
         __m512 u23 = _mm512_permutex2var_ps(s[k], lanes23, s[4 + k]);   // channels 8+k, 12+k

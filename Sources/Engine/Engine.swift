@@ -217,7 +217,7 @@ public final class Engine {
             var mixAfter = gate
             if let int8 = layer.int8 {
                 int8.run(a, isQuantized: plan.quantizedForStep[step.inputs[0]] != nil, geometry: g,
-                         activation: layer.activation, output: out, pool: pool)
+                         activation: layer.activation, output: out, outputStrides: plan.strides(value), pool: pool)
             } else {
                 switch plan.kernels[value - 1] {
                 case .winograd:

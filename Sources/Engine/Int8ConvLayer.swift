@@ -33,15 +33,16 @@ struct Int8ConvLayer {
     }
 
     /// input: planar floats, or with `isQuantized` the bytes its producer quantised for this layer.
+    /// outputStrides: nil for dense planes, else a float reader's padded layout (Plan.paddedInputs).
     func run(_ input: UnsafePointer<Float>, isQuantized: Bool, geometry: ConvGeometry, activation: ActivationFunction,
-             output: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
+             output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?, pool: ThreadPool?) {
         if isQuantized {
             let bytes = UnsafeRawPointer(input).assumingMemoryBound(to: Int8.self)
             conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
-                       path: context.path, pool: pool)
+                       outputStrides: outputStrides, path: context.path, pool: pool)
         } else {
             conv2DInt8(input: input, geometry: geometry, weights: weights, activation: activation, output: output,
-                       scratch: context.scratch, path: context.path, pool: pool)
+                       outputStrides: outputStrides, scratch: context.scratch, path: context.path, pool: pool)
         }
     }
 

@@ -157,9 +157,9 @@ final class Plan {
 
     /// Values planned inside their reader's padded layout: value -> layout. A value qualifies when
     /// its one reader is a float convolution whose kernel reads a padded layout (Winograd, direct-x16
-    /// at stride 1) and its producer can store rows at strides: bilinear upsampling, or a float
-    /// convolution run by Winograd or direct-x16 (not the 1x1 kernel, which stores runs of whole
-    /// planes). Not the graph input or output, nor a value living in another's buffer (`planned`
+    /// at stride 1) and its producer can store rows at strides: bilinear upsampling, an int8
+    /// convolution, or a float one run by Winograd or direct-x16 (not the 1x1 kernel, which stores
+    /// runs of whole planes). Not the graph input or output, nor a value living in another's buffer (`planned`
     /// false: a concat slice, a gate stored as its mix).
     static func paddedInputs(steps: [Step], output: Int, shapes: [Shape], kernels: [ConvKernel?],
                              planned: (Int) -> Bool) -> [PaddedLayout?] {
@@ -171,6 +171,7 @@ final class Plan {
         }
         func storesAtStrides(_ i: Int) -> Bool {
             if case .upsampleBilinear = steps[i].kind { return true }
+            if case .conv(let layer) = steps[i].kind, layer.int8 != nil { return true }
             guard let g = geometry(i) else { return false }
             return kernels[i] == .winograd || (kernels[i] == .directX16 && !g.isPointwise)
         }

@@ -123,6 +123,36 @@ final class Int8KernelTests: XCTestCase {
         }
     }
 
+    /// Output at strides (a float reader's padded layout): the dense output's bits in the rows and
+    /// nothing written around them, for full 16-channel tiles (the AVX-512 transposing store) and tails.
+    func testStridedOutputEqualsDense() {
+        var rng = SeededRandom(21)
+        for (cout, h, w) in [(32, 5, 19), (19, 3, 9)] {
+            let g = ConvGeometry(inChannels: 8, outChannels: cout, kernelH: 3, kernelW: 3, padH: 1, padW: 1,
+                                 inHeight: h, inWidth: w)
+            let q = (0..<(cout * 8 * 9)).map { _ in Int8(clamping: Int((rng.next() * 127).rounded())) }
+            let weights = Int8ConvWeights(weights: q, weightScales: [Float](repeating: 0.01, count: cout), bias: rng.floats(cout),
+                                          inputScale: 2.0 / 127, outChannels: cout, inChannels: 8, kernelH: 3, kernelW: 3)
+            let input = rng.floats(8 * h * w)
+            let strides = PlaneStrides(row: w + 5, plane: (h + 3) * (w + 5))
+            let scratch = Int8Scratch()
+            for path in supportedPaths {
+                var dense = [Float](repeating: .nan, count: cout * h * w)
+                conv2DInt8(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: &dense,
+                           scratch: scratch, path: path)
+                var strided = [Float](repeating: 12345, count: cout * strides.plane)
+                conv2DInt8(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: &strided,
+                           outputStrides: strides, scratch: scratch, path: path)
+                var inRows: [Float] = []
+                for c in 0..<cout {
+                    for y in 0..<h { inRows += strided[(c * strides.plane + y * strides.row)...].prefix(w) }
+                }
+                XCTAssertEqual(inRows.map(\.bitPattern), dense.map(\.bitPattern), "\(path.name) \(cout) channels")
+                XCTAssertEqual(strided.filter { $0 == 12345 }.count, cout * (strides.plane - h * w), "\(path.name)")
+            }
+        }
+    }
+
     func testThreadPoolGivesTheSameSums() throws {
         let pool = try XCTUnwrap(ThreadPool(threads: 3))
         var rng = SeededRandom(5)

@@ -84,6 +84,7 @@ typedef struct {
     int cin4;                   // bytes per input pixel (channels rounded up to 4)
     int kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
     int out_h, out_w, out_channels;
+    int out_row, out_plane;     // floats from one output row, one output plane, to the next
     const int8_t *weights;      // packed by ei_i8_pack_weights
     const int32_t *weight_sums; // from ei_i8_pack_weights
     // Epilogue: out = act(sum * scale[o] + bias[o]), scale = activation scale * weight scale.
@@ -91,7 +92,7 @@ typedef struct {
     const float *bias;          // blocks * 16 floats
     int activation;
     float alpha;                // leaky_relu slope
-    float *output;              // planar [out_channels][out_h][out_w]; or NULL, then:
+    float *output;              // planar [out_channels][out_h][out_w] at out_row, out_plane; or NULL, then:
     int32_t *output_i32;        // the raw sums, same layout (tests)
 } ei_i8_conv;
 

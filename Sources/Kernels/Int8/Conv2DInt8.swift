@@ -36,23 +36,26 @@ extension ActivationFunction {
     }
 }
 
-/// input: planar float [in, h, w]; output: planar float [out, oh, ow]. `path` must be supported.
+/// input: planar float [in, h, w]; output: planar float [out, oh, ow], or rows and planes at
+/// `outputStrides` (a float convolution's padded input layout, PaddedPlanes.swift). `path` must be
+/// supported.
 public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                        activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
-                       scratch: Int8Scratch, path: Int8KernelPath, pool: ThreadPool? = nil) {
+                       outputStrides: PlaneStrides? = nil, scratch: Int8Scratch, path: Int8KernelPath,
+                       pool: ThreadPool? = nil) {
     let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch,
                                     pool: pool)
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
-            output: output, sums: nil, path: path, pool: pool)
+            output: output, strides: outputStrides, sums: nil, path: path, pool: pool)
 }
 
 /// The same on input its producer already quantised (`upsampleBilinearQuantized`): the padded HWC
 /// bytes `quantizeForInt8` would write for this geometry, scale and path.
 public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                        activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
-                       path: Int8KernelPath, pool: ThreadPool? = nil) {
+                       outputStrides: PlaneStrides? = nil, path: Int8KernelPath, pool: ThreadPool? = nil) {
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
-            output: output, sums: nil, path: path, pool: pool)
+            output: output, strides: outputStrides, sums: nil, path: path, pool: pool)
 }
 
 /// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it for
@@ -60,7 +63,7 @@ public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry,
 public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                            sums: UnsafeMutablePointer<Int32>, path: Int8KernelPath, pool: ThreadPool? = nil) {
     runInt8(quantized: quantized, geometry: g, weights: weights, activation: .none,
-            output: nil, sums: sums, path: path, pool: pool)
+            output: nil, strides: nil, sums: sums, path: path, pool: pool)
 }
 
 /// q = clamp(round_half_even(x / inputScale), −127, 127) into the padded HWC layout of CKernels,
@@ -96,18 +99,20 @@ private struct QuantizeJob {
 }
 
 private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
-                     activation: ActivationFunction, output: UnsafeMutablePointer<Float>?,
+                     activation: ActivationFunction, output: UnsafeMutablePointer<Float>?, strides: PlaneStrides?,
                      sums: UnsafeMutablePointer<Int32>?, path: Int8KernelPath, pool: ThreadPool?) {
     precondition(weights.outChannels == g.outChannels && weights.inChannels == g.inChannels
                  && weights.kernelH == g.kernelH && weights.kernelW == g.kernelW,
                  "int8 weights do not match the convolution")
     precondition(path.isSupported, "int8 kernel path not supported by this CPU")
     let (code, alpha) = activation.int8Code
+    let strides = strides ?? .dense(height: g.outHeight, width: g.outWidth)
     var conv = ei_i8_conv(
         input: quantized, padded_w: Int32(g.paddedWidth), cin4: Int32((g.inChannels + 3) / 4 * 4),
         kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
         dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
         out_h: Int32(g.outHeight), out_w: Int32(g.outWidth), out_channels: Int32(g.outChannels),
+        out_row: Int32(strides.row), out_plane: Int32(strides.plane),
         weights: UnsafePointer(weights.packed), weight_sums: UnsafePointer(weights.sums),
         scale: UnsafePointer(weights.scale.pointer), bias: UnsafePointer(weights.bias.pointer),
         activation: code, alpha: alpha, output: output, output_i32: sums)
