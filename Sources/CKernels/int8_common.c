@@ -130,33 +130,34 @@ static void quantize_row_4x4(const float *src, size_t channel_stride, int channe
     }
 }
 
-void ei_i8_quantize_image_row(const float *src, size_t channel_stride, int channels, int w, float inv_scale,
-                              int path, int8_t *row_out) {
+/// The x86 quantisers (b NULL: no blend); 0 when `path` has none, for the caller's fallback.
+static int quantize_row_x86(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
+                            int w, float inv_scale, int path, int8_t *row_out) {
     switch (path) {
 #if defined(__x86_64__)
-    case EI_I8_AVX512_VNNI: ei_i8_quantize_row_avx512(src, NULL, channel_stride, 0, 0, channels, w, inv_scale, path, row_out); return;
+    case EI_I8_AVX512_VNNI: ei_i8_quantize_row_avx512(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return 1;
     case EI_I8_AVX2:
-    case EI_I8_AVX_VNNI: ei_i8_quantize_row_avx2(src, NULL, channel_stride, 0, 0, channels, w, inv_scale, path, row_out); return;
+    case EI_I8_AVX_VNNI: ei_i8_quantize_row_avx2(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return 1;
 #endif
-    default: quantize_row_4x4(src, channel_stride, channels, w, inv_scale, path, row_out);
+    default: return 0;
+    }
+}
+
+void ei_i8_quantize_image_row(const float *src, size_t channel_stride, int channels, int w, float inv_scale,
+                              int path, int8_t *row_out) {
+    if (!quantize_row_x86(src, NULL, channel_stride, 0, 0, channels, w, inv_scale, path, row_out)) {
+        quantize_row_4x4(src, channel_stride, channels, w, inv_scale, path, row_out);
     }
 }
 
 void ei_i8_quantize_blend_row(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,
                               int w, float inv_scale, int path, float *tile, int8_t *row_out) {
-    switch (path) {
-#if defined(__x86_64__)
-    case EI_I8_AVX512_VNNI: ei_i8_quantize_row_avx512(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return;
-    case EI_I8_AVX2:
-    case EI_I8_AVX_VNNI: ei_i8_quantize_row_avx2(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out); return;
-#endif
-    default:
-        for (int c = 0; c < channels; c++) {
-            const size_t at = (size_t)c * channel_stride;
-            for (int x = 0; x < w; x++) tile[at + x] = a[at + x] * wa + b[at + x] * wb;
-        }
-        quantize_row_4x4(tile, channel_stride, channels, w, inv_scale, path, row_out);
+    if (quantize_row_x86(a, b, channel_stride, wa, wb, channels, w, inv_scale, path, row_out)) return;
+    for (int c = 0; c < channels; c++) {
+        const size_t at = (size_t)c * channel_stride;
+        for (int x = 0; x < w; x++) tile[at + x] = a[at + x] * wa + b[at + x] * wb;
     }
+    quantize_row_4x4(tile, channel_stride, channels, w, inv_scale, path, row_out);
 }
 
 int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int channels, int padded_w, int pad_top,

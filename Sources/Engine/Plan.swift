@@ -60,11 +60,6 @@ final class Plan {
         let quantized = quantizeInProducers
             ? Plan.quantizedInputs(steps: steps, output: output, planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
             : [Int?](repeating: nil, count: shapes.count)
-        func int8Geometry(_ i: Int) -> ConvGeometry {
-            guard case .conv(let layer) = steps[i].kind else { preconditionFailure("not a convolution") }
-            let s = shapes[steps[i].inputs[0]]
-            return layer.geometry(inHeight: s.height, inWidth: s.width)
-        }
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
@@ -92,7 +87,7 @@ final class Plan {
             } else if let layout = padded[v] {
                 (assignment[v], offsets[v]) = (allocate(layout.floats(channels: shapes[v].channels)), layout.origin)
             } else if let reader = quantized[v] {
-                assignment[v] = allocate((Int8ConvWeights.scratchBytes(int8Geometry(reader)) + 3) / 4)
+                assignment[v] = allocate((Int8ConvWeights.scratchBytes(Plan.geometry(steps[reader], shapes)!) + 3) / 4)
             } else {
                 assignment[v] = allocate(shapes[v].count)
             }
@@ -107,9 +102,7 @@ final class Plan {
             } else {
                 place(value)
             }
-            if case .conv(let layer) = step.kind {
-                let s = shapes[step.inputs[0]]
-                let g = layer.geometry(inHeight: s.height, inWidth: s.width)
+            if case .conv(let layer) = step.kind, let g = Plan.geometry(step, shapes) {
                 // The measuring plan holds the scratch of every kernel a layer may be timed with;
                 // the chosen kernels' plan only theirs, without the copies of inputs laid out in place.
                 let inPlace = padded[step.inputs[0]] != nil
@@ -159,15 +152,14 @@ final class Plan {
     /// its one reader is a float convolution whose kernel reads a padded layout (Winograd, direct-x16
     /// at stride 1) and its producer can store rows at strides: bilinear upsampling, an int8
     /// convolution, or a float one run by Winograd or direct-x16 (not the 1x1 kernel, which stores
-    /// runs of whole planes). Not the graph input or output, nor a value living in another's buffer (`planned`
-    /// false: a concat slice, a gate stored as its mix).
+    /// runs of whole planes). Not the graph input or output, nor a value living in another's
+    /// buffer (`planned` false: a concat slice, a gate stored as its mix).
     static func paddedInputs(steps: [Step], output: Int, shapes: [Shape], kernels: [ConvKernel?],
                              planned: (Int) -> Bool) -> [PaddedLayout?] {
         let readers = readerCounts(steps)
-        func geometry(_ i: Int) -> ConvGeometry? {
+        func geometry(_ i: Int) -> ConvGeometry? {     // float convolutions only
             guard case .conv(let layer) = steps[i].kind, layer.int8 == nil else { return nil }
-            let s = shapes[steps[i].inputs[0]]
-            return layer.geometry(inHeight: s.height, inWidth: s.width)
+            return Plan.geometry(steps[i], shapes)
         }
         func storesAtStrides(_ i: Int) -> Bool {
             if case .upsampleBilinear = steps[i].kind { return true }
@@ -187,6 +179,13 @@ final class Plan {
             }
         }
         return layouts
+    }
+
+    /// A convolution step's geometry at these shapes; nil for any other step.
+    static func geometry(_ step: Step, _ shapes: [Shape]) -> ConvGeometry? {
+        guard case .conv(let layer) = step.kind else { return nil }
+        let s = shapes[step.inputs[0]]
+        return layer.geometry(inHeight: s.height, inWidth: s.width)
     }
 
     /// Values their producer stores quantised for their reader: value -> the reading step. A value

@@ -45,8 +45,8 @@ public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, we
                        pool: ThreadPool? = nil) {
     let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path, scratch: scratch,
                                     pool: pool)
-    runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
-            output: output, strides: outputStrides, sums: nil, path: path, pool: pool)
+    conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation, output: output,
+               outputStrides: outputStrides, path: path, pool: pool)
 }
 
 /// The same on input its producer already quantised (`upsampleBilinearQuantized`): the padded HWC
