@@ -45,17 +45,9 @@ int ei_i8_input_offset(int path) {
     return path == EI_I8_AVX_VNNI || path == EI_I8_AVX512_VNNI ? 128 : 0;
 }
 
-static inline int8_t quantize_one(float x, float inv_scale, int offset) {
-    float v = x * inv_scale;
-    if (!(v >= -127.0f)) v = -127.0f;   // also catches NaN
-    if (v > 127.0f) v = 127.0f;
-    // round half to even (the default mode); the offset wraps to uint8 bits on purpose
-    return (int8_t)(uint8_t)((int)rintf(v) + offset);
-}
-
 #if EI_QUANTIZE_VECTOR
 /// Four pixels x four channels: rows[k] points at channel k's next four floats. Writes 4 bytes per
-/// pixel at out + p * stride. Same rounding as quantize_one: cvtps2dq / fcvtns round half to even,
+/// pixel at out + p * stride. Same rounding as ei_i8_quantize_one: cvtps2dq / fcvtns round half to even,
 /// and on armv7, which has no rounding conversion, the float addition of 1.5 * 2^23 does.
 static inline void quantize_4x4(const float *rows[4], float inv_scale, int offset, int8_t *out, size_t stride) {
 #if defined(__SSE2__)
@@ -124,7 +116,7 @@ static void quantize_row_4x4(const float *src, size_t channel_stride, int channe
         for (; x < w; x++) {   // all four bytes: channels past `channels` are q = 0
             for (int k = 0; k < 4; k++) {
                 float v = k < group ? src[(size_t)(c0 + k) * channel_stride + x] : 0.0f;
-                row_out[(size_t)x * cin4 + c0 + k] = quantize_one(v, inv_scale, offset);
+                row_out[(size_t)x * cin4 + c0 + k] = ei_i8_quantize_one(v, inv_scale, offset);
             }
         }
     }

@@ -29,6 +29,17 @@ static inline int32_t ei_i8_load4(const int8_t *p) {
     return v;
 }
 
+/// q = clamp(round_half_even(x * inv_scale), -127, 127) (NaN: -127), plus the path's byte offset
+/// (wrapping to uint8 bits on purpose). Rounds by adding and removing 1.5 * 2^23, exact for
+/// |v| <= 127, so no CPU needs a libm call (armv7 has no rounding conversion).
+static inline int8_t ei_i8_quantize_one(float x, float inv_scale, int offset) {
+    float v = x * inv_scale;
+    if (!(v >= -127.0f)) v = -127.0f;   // also catches NaN
+    if (v > 127.0f) v = 127.0f;
+    const float magic = 12582912.0f;
+    return (int8_t)(uint8_t)((int)((v + magic) - magic) + offset);
+}
+
 /// e^x as the float kernels compute it (Sources/Kernels/Math.swift, Cephes' expf): no libm call,
 /// so the epilogue loops vectorise. Clamped to [-87.3, 88.3], where 2^n stays a normal float.
 static inline float ei_i8_exp(float x) {
@@ -84,14 +95,39 @@ static inline void ei_i8_epilogue(const ei_i8_conv *c, int block, int pixels, co
     }
 }
 
+/// The reader's bytes of this block at output pixel (y, x), and how many (16, fewer in the last
+/// block: up to the reader's channels rounded to 4; those past out_channels hold q = 0).
+static inline int8_t *ei_i8_requant_at(const ei_i8_conv *c, int block, int y, int x, int *bytes) {
+    const ei_i8_requant *r = c->requant;
+    const int cin4 = (c->out_channels + 3) / 4 * 4, first = block * EI_I8_BLOCK;
+    *bytes = cin4 - first < EI_I8_BLOCK ? cin4 - first : EI_I8_BLOCK;
+    return r->dst + ((size_t)(y + r->pad_top) * r->padded_w + (size_t)(x + r->pad_left)) * cin4 + first;
+}
+
 /// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]: the
-/// epilogue's floats, or with no float output the raw sums (compensated as in ei_i8_epilogue).
+/// epilogue's floats, requantised for an int8 reader (c->requant), or with neither the raw sums
+/// (compensated as in ei_i8_epilogue).
 __attribute__((always_inline))
 static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
                                const int32_t *sums, int compensate) {
     const int first = block * EI_I8_BLOCK;
     const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
     const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
+    if (c->requant) {
+        float v[8 * EI_I8_BLOCK];
+        ei_i8_epilogue(c, block, pixels, sums, compensate, v);
+        int bytes;
+        int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
+        const int cin4 = (c->out_channels + 3) / 4 * 4;
+        const float inv_scale = c->requant->inv_scale;
+        const int offset = c->requant->offset;
+        for (int p = 0; p < pixels; p++) {
+            for (int j = 0; j < bytes; j++) {
+                dst[(size_t)p * cin4 + j] = ei_i8_quantize_one(j < lanes ? v[p * EI_I8_BLOCK + j] : 0.0f, inv_scale, offset);
+            }
+        }
+        return;
+    }
     if (!c->output) {
         for (int j = 0; j < lanes; j++) {
             int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;

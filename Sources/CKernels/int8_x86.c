@@ -163,24 +163,52 @@ static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int 
     }
 }
 
+/// ei_i8_store requantised for an int8 reader: a pixel's bytes of this block are contiguous in the
+/// reader's HWC layout, so each pixel's 16 channels are quantised in one vector and stored at once.
+/// The same operations as the quantiser (multiply, min 127, round half to even, saturate, max -127),
+/// so the same bytes as ei_i8_quantize_one.
+__attribute__((target(AVX512), always_inline))
+static inline void store_requant_avx512(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums) {
+    float v[8 * EI_I8_BLOCK];
+    ei_i8_epilogue(c, block, pixels, sums, 1, v);
+    int bytes;
+    int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
+    const int lanes = c->out_channels - block * EI_I8_BLOCK < EI_I8_BLOCK ? c->out_channels - block * EI_I8_BLOCK : EI_I8_BLOCK;
+    const __mmask16 keep = (__mmask16)((1u << lanes) - 1), store = (__mmask16)((1u << bytes) - 1);
+    const __m512 inv = _mm512_set1_ps(c->requant->inv_scale), top = _mm512_set1_ps(127.0f);
+    const __m128i bottom = _mm_set1_epi8(-127), flip = _mm_set1_epi8(c->requant->offset ? (char)0x80 : 0);
+    const size_t cin4 = (size_t)(c->out_channels + 3) / 4 * 4;
+    for (int p = 0; p < pixels; p++) {
+        // min(127, v) keeps NaN (second operand), which converts to INT32_MIN and ends at -127
+        __m512 q = _mm512_min_ps(top, _mm512_mul_ps(_mm512_maskz_loadu_ps(keep, v + p * EI_I8_BLOCK), inv));
+        __m128i b = _mm_max_epi8(_mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(q)), bottom);
+        _mm_mask_storeu_epi8(dst + p * cin4, store, _mm_xor_si128(b, flip));
+    }
+}
+
+__attribute__((target(AVX512), always_inline))
+static inline void store_avx512(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums) {
+    if (c->requant) store_requant_avx512(c, block, y, x, pixels, sums);
+    else if (pixels == 8 && c->output && (block + 1) * EI_I8_BLOCK <= c->out_channels) store_8x16_avx512(c, block, y, x, sums);
+    else ei_i8_store(c, block, y, x, pixels, sums, 1);
+}
+
 __attribute__((target(AVX512)))
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
     int32_t sums[PIXELS512 * 16];
     const int8_t *w = ei_i8_block_weights(c, block);
-    const int full = c->output && (block + 1) * EI_I8_BLOCK <= c->out_channels;
     int x = 0;
     for (; x + PIXELS512 <= c->out_w; x += PIXELS512) {
         tile_avx512_vnni(c, w, y, x, PIXELS512, sums);
-        if (full) store_8x16_avx512(c, block, y, x, sums);
-        else ei_i8_store(c, block, y, x, PIXELS512, sums, 1);
+        store_avx512(c, block, y, x, PIXELS512, sums);
     }
     for (; x + PIXELS <= c->out_w; x += PIXELS) {
         tile_avx512_vnni(c, w, y, x, PIXELS, sums);
-        ei_i8_store(c, block, y, x, PIXELS, sums, 1);
+        store_avx512(c, block, y, x, PIXELS, sums);
     }
     for (; x < c->out_w; x++) {
         tile_avx512_vnni(c, w, y, x, 1, sums);
-        ei_i8_store(c, block, y, x, 1, sums, 1);
+        store_avx512(c, block, y, x, 1, sums);
     }
 }
 
@@ -188,7 +216,7 @@ void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
 // or 16 (AVX-512) pixels per step. Four channels' bytes of a pixel make one 32-bit word
 // (q0 | q1 << 8 | q2 << 16 | q3 << 24), so one vector holds a 4-channel group for every pixel; a
 // 4x4 word transpose within each 128-bit lane then gives each pixel's 16 bytes, stored at once.
-// Same result as quantize_one: multiply, round half to even (cvtps2dq in the default rounding
+// Same result as ei_i8_quantize_one: multiply, round half to even (cvtps2dq in the default rounding
 // mode), clamp to -127..127 (NaN to -127), add the path's offset as a byte.
 static const float quantize_zeros[16];
 

@@ -200,6 +200,13 @@ public final class Engine {
         }
     }
 
+    /// The int8 convolution `value` is stored quantised for (Plan.quantizedInputs), with its geometry.
+    func int8Reader(of value: Int, plan: Plan) -> (layer: Int8ConvLayer, geometry: ConvGeometry)? {
+        guard let reader = plan.quantizedForStep[value], case .conv(let layer) = steps[reader].kind,
+              let int8 = layer.int8, let g = Plan.geometry(steps[reader], plan.shapes) else { return nil }
+        return (int8, g)
+    }
+
     func execute(_ step: Step, value: Int, plan: Plan) {
         let out = plan.pointer(value)
         let shape = plan.shapes[value]
@@ -217,7 +224,8 @@ public final class Engine {
             var mixAfter = gate
             if let int8 = layer.int8 {
                 int8.run(a, isQuantized: plan.quantizedForStep[step.inputs[0]] != nil, geometry: g,
-                         activation: layer.activation, output: out, outputStrides: plan.strides(value), pool: pool)
+                         activation: layer.activation, output: out, outputStrides: plan.strides(value),
+                         requantizedFor: int8Reader(of: value, plan: plan), pool: pool)
             } else {
                 switch plan.kernels[value - 1] {
                 case .winograd:
@@ -257,10 +265,10 @@ public final class Engine {
                 referenceUpsampleNearest(a, channels: first.channels, height: first.height, width: first.width, scale: s, into: out)
             }
         case .upsampleBilinear(let s):
-            if let reader = plan.quantizedForStep[value], case .conv(let layer) = steps[reader].kind, let int8 = layer.int8 {
-                int8.upsampleIntoInput(a, channels: first.channels, height: first.height, width: first.width, scale: s,
-                                       geometry: layer.geometry(inHeight: shape.height, inWidth: shape.width), into: out,
-                                       scratch: plan.scratch.pointer, pool: pool)
+            if let reader = int8Reader(of: value, plan: plan) {
+                reader.layer.upsampleIntoInput(a, channels: first.channels, height: first.height, width: first.width,
+                                               scale: s, geometry: reader.geometry, into: out,
+                                               scratch: plan.scratch.pointer, pool: pool)
             } else if kernels == .simd {
                 upsampleBilinear(a, channels: first.channels, height: first.height, width: first.width, scale: s,
                                  into: out, outStrides: plan.strides(value), scratch: plan.scratch.pointer, pool: pool)

@@ -33,16 +33,25 @@ struct Int8ConvLayer {
     }
 
     /// input: planar floats, or with `isQuantized` the bytes its producer quantised for this layer.
-    /// outputStrides: nil for dense planes, else a float reader's padded layout (Plan.paddedInputs).
+    /// output: floats, at `outputStrides` (nil for dense planes, else a float reader's padded layout,
+    /// Plan.paddedInputs); or, with `requantizedFor`, the quantised input of that int8 reader (its
+    /// layer and geometry), which `output` then holds as bytes.
     func run(_ input: UnsafePointer<Float>, isQuantized: Bool, geometry: ConvGeometry, activation: ActivationFunction,
-             output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?, pool: ThreadPool?) {
-        if isQuantized {
-            let bytes = UnsafeRawPointer(input).assumingMemoryBound(to: Int8.self)
-            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
-                       outputStrides: outputStrides, path: context.path, pool: pool)
+             output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
+             requantizedFor reader: (layer: Int8ConvLayer, geometry: ConvGeometry)?, pool: ThreadPool?) {
+        let path = context.path
+        let bytes = isQuantized
+            ? UnsafeRawPointer(input).assumingMemoryBound(to: Int8.self)
+            : quantizeForInt8(input, geometry: geometry, inputScale: weights.inputScale, path: path,
+                              scratch: context.scratch, pool: pool)
+        if let reader {
+            let r = Int8Requantization(reader: reader.geometry, readerScale: reader.layer.weights.inputScale,
+                                       bytes: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int8.self))
+            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, requantized: r,
+                       path: path, pool: pool)
         } else {
-            conv2DInt8(input: input, geometry: geometry, weights: weights, activation: activation, output: output,
-                       outputStrides: outputStrides, scratch: context.scratch, path: context.path, pool: pool)
+            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
+                       outputStrides: outputStrides, path: path, pool: pool)
         }
     }
 

@@ -19,9 +19,10 @@ import ModelFile
 /// kernel's zero-padded input layout, its producer stores rows at the layout's strides, and the
 /// convolution writes only the padding (`paddedInputs`, Kernels/PaddedPlanes.swift).
 ///
-/// Quantised inputs cost no pass either: an upsampling whose only reader is an int8 convolution
-/// stores its result already quantised in that convolution's padded int8 layout (`quantizedInputs`,
-/// Kernels/Int8/UpsampleQuantized.swift); the value's buffer then holds those bytes, not floats.
+/// Quantised inputs cost no pass either: an upsampling or int8 convolution whose only reader is an
+/// int8 convolution stores its result already quantised in that convolution's padded int8 layout
+/// (`quantizedInputs`; Kernels/Int8/UpsampleQuantized.swift, `Int8Requantization`); the value's
+/// buffer then holds those bytes, not floats.
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
@@ -189,16 +190,21 @@ final class Plan {
     }
 
     /// Values their producer stores quantised for their reader: value -> the reading step. A value
-    /// qualifies when it is made by bilinear upsampling, is not the graph output nor in another's
-    /// buffer (`planned`), and its one reader is an int8 convolution taking it as input.
+    /// qualifies when it is made by bilinear upsampling or an int8 convolution (whose epilogue then
+    /// requantises), is not the graph output nor in another's buffer (`planned`: a gate convolution
+    /// stores its mix), and its one reader is an int8 convolution taking it as input.
     static func quantizedInputs(steps: [Step], output: Int, planned: (Int) -> Bool) -> [Int?] {
         let readers = readerCounts(steps)
         var reader = [Int?](repeating: nil, count: steps.count + 1)
         for (i, step) in steps.enumerated() {
             guard case .conv(let layer) = step.kind, layer.int8 != nil else { continue }
             let v = step.inputs[0]
-            guard v != 0, v != output, readers[v] == 1, planned(v), case .upsampleBilinear = steps[v - 1].kind else { continue }
-            reader[v] = i
+            guard v != 0, v != output, readers[v] == 1, planned(v) else { continue }
+            switch steps[v - 1].kind {
+            case .upsampleBilinear: reader[v] = i
+            case .conv(let producer) where producer.int8 != nil: reader[v] = i
+            default: break
+            }
         }
         return reader
     }

@@ -78,6 +78,17 @@ void ei_i8_quantize_blend_row(const float *a, const float *b, size_t channel_str
 int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int channels, int padded_w, int pad_top,
                                int pad_left, int path);
 
+/// Where an int8 convolution stores its output for an int8 reader: that reader's padded HWC input
+/// bytes (ei_i8_quantize_rows' layout, channels = the producer's out_channels), quantised with the
+/// reader's scale and path as ei_i8_quantize_rows would quantise the float output, byte for byte.
+/// Only image pixels are written; the caller writes the padding (ei_i8_quantize_padding).
+typedef struct {
+    int8_t *dst;                // the reader's padded HWC bytes
+    int padded_w, pad_top, pad_left;
+    float inv_scale;            // 1 / the reader's activation scale
+    int offset;                 // ei_i8_input_offset(the reader's path)
+} ei_i8_requant;
+
 typedef struct {
     const int8_t *input;        // padded HWC activations
     int padded_w;               // pixels per padded input row
@@ -94,6 +105,7 @@ typedef struct {
     float alpha;                // leaky_relu slope
     float *output;              // planar [out_channels][out_h][out_w] at out_row, out_plane; or NULL, then:
     int32_t *output_i32;        // the raw sums, same layout (tests)
+    const ei_i8_requant *requant; // or, when not NULL (output NULL): the epilogue's floats requantised
 } ei_i8_conv;
 
 /// One output row `y` of output-channel block `block`, computed with `path` (must be supported).

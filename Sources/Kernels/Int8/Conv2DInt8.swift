@@ -2,7 +2,8 @@ import CKernels
 
 /// int8 convolution: quantises the float input once into a zero-padded HWC int8 copy, then runs the
 /// chosen micro-kernel per (16-channel block, output row) with int32 accumulation, and the fused
-/// epilogue writes act(sum · scale[o] + bias[o]) as planar float, which the next op reads directly.
+/// epilogue writes act(sum · scale[o] + bias[o]) as planar float, which the next op reads directly,
+/// or, for an int8 reader, requantises it into that reader's input (`Int8Requantization`).
 
 /// Growable 64-byte aligned byte buffer, shared by every int8 layer of an engine (they run one
 /// after another); it reaches its final size on the first frame and is not reallocated after.
@@ -58,6 +59,40 @@ public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry,
             output: output, strides: outputStrides, sums: nil, path: path, pool: pool)
 }
 
+/// Where an int8 convolution stores its output for an int8 reader (fused requantisation): `bytes`
+/// (`Int8ConvWeights.scratchBytes(reader)`) get what `quantizeForInt8` would make of the float
+/// output for `reader` at `readerScale`, padding included, so the floats are never stored.
+public struct Int8Requantization {
+    public let reader: ConvGeometry
+    public let readerScale: Float
+    public let bytes: UnsafeMutablePointer<Int8>
+    public init(reader: ConvGeometry, readerScale: Float, bytes: UnsafeMutablePointer<Int8>) {
+        (self.reader, self.readerScale, self.bytes) = (reader, readerScale, bytes)
+    }
+}
+
+/// The same on quantised input, storing its output requantised for an int8 reader (in the reader's
+/// path: an engine has one).
+public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
+                       activation: ActivationFunction, requantized r: Int8Requantization, path: Int8KernelPath,
+                       pool: ThreadPool? = nil) {
+    let reader = r.reader
+    precondition(reader.inChannels == g.outChannels && reader.inHeight == g.outHeight && reader.inWidth == g.outWidth,
+                 "the reader's input is not this convolution's output")
+    for py in 0..<reader.paddedHeight {      // the padding: a few bytes a row, not worth threads
+        _ = ei_i8_quantize_padding(r.bytes, Int32(py), Int32(reader.inHeight), Int32(reader.inWidth),
+                                   Int32(reader.inChannels), Int32(reader.paddedWidth), Int32(reader.padH),
+                                   Int32(reader.padW), path.rawValue)
+    }
+    var requant = ei_i8_requant(dst: r.bytes, padded_w: Int32(reader.paddedWidth), pad_top: Int32(reader.padH),
+                                pad_left: Int32(reader.padW), inv_scale: 1 / r.readerScale,
+                                offset: ei_i8_input_offset(path.rawValue))
+    withUnsafePointer(to: &requant) { rq in
+        runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation, output: nil, strides: nil,
+                sums: nil, requant: rq, path: path, pool: pool)
+    }
+}
+
 /// The raw int32 sums of already-quantised input (padded HWC, as `quantizeForInt8` writes it for
 /// the same path); for the exactness tests of every path.
 public func conv2DInt8Sums(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
@@ -100,7 +135,8 @@ private struct QuantizeJob {
 
 private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                      activation: ActivationFunction, output: UnsafeMutablePointer<Float>?, strides: PlaneStrides?,
-                     sums: UnsafeMutablePointer<Int32>?, path: Int8KernelPath, pool: ThreadPool?) {
+                     sums: UnsafeMutablePointer<Int32>?, requant: UnsafePointer<ei_i8_requant>? = nil,
+                     path: Int8KernelPath, pool: ThreadPool?) {
     precondition(weights.outChannels == g.outChannels && weights.inChannels == g.inChannels
                  && weights.kernelH == g.kernelH && weights.kernelW == g.kernelW,
                  "int8 weights do not match the convolution")
@@ -115,7 +151,7 @@ private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, w
         out_row: Int32(strides.row), out_plane: Int32(strides.plane),
         weights: UnsafePointer(weights.packed), weight_sums: UnsafePointer(weights.sums),
         scale: UnsafePointer(weights.scale.pointer), bias: UnsafePointer(weights.bias.pointer),
-        activation: code, alpha: alpha, output: output, output_i32: sums)
+        activation: code, alpha: alpha, output: output, output_i32: sums, requant: requant)
     let blocks = (g.outChannels + Int(EI_I8_BLOCK) - 1) / Int(EI_I8_BLOCK)
     let rows = g.outHeight
     let raw = path.rawValue

@@ -1,0 +1,56 @@
+import Kernels
+import XCTest
+
+/// An int8 convolution that stores its output requantised for an int8 reader must write exactly the
+/// bytes the reader's quantiser makes of its float output: every path, every activation (sigmoid
+/// makes the channels past out_channels nonzero floats, which must still be q = 0), channel tails
+/// (a block of fewer than 16, channels not a multiple of 4), pixel tails (8, 4 and 1-pixel steps),
+/// readers with padding and dilation, values beyond the clamp, and on threads.
+final class Int8RequantizationTests: XCTestCase {
+    func testBytesEqualQuantisedFloatOutput() {
+        var rng = SeededRandom(77)
+        let pool = ThreadPool(threads: 3)
+        let activations: [ActivationFunction] = [.none, .leakyRelu(0.2), .sigmoid, .silu]
+        // (in, out, height, width, stride, reader pad, reader dilation)
+        for (cin, cout, h, w, stride, pad, dilation) in [(8, 20, 5, 19, 1, 1, 1), (12, 16, 6, 13, 2, 2, 2),
+                                                         (4, 6, 3, 7, 1, 0, 1), (16, 35, 4, 29, 1, 4, 4),
+                                                         (5, 3, 2, 9, 2, 1, 1)] {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: 3, kernelW: 3, strideH: stride,
+                                 strideW: stride, padH: 1, padW: 1, inHeight: h, inWidth: w)
+            let reader = ConvGeometry(inChannels: cout, outChannels: 4, kernelH: 3, kernelW: 3, padH: pad, padW: pad,
+                                      dilationH: dilation, dilationW: dilation, inHeight: g.outHeight, inWidth: g.outWidth)
+            let q = (0..<(cout * cin * 9)).map { _ in Int8(clamping: Int((rng.next() * 127).rounded())) }
+            let weights = Int8ConvWeights(weights: q, weightScales: [Float](repeating: 0.01, count: cout),
+                                          bias: rng.floats(cout), inputScale: 2.0 / 127, outChannels: cout,
+                                          inChannels: cin, kernelH: 3, kernelW: 3)
+            let input = rng.floats(cin * h * w).map { $0 * 3 }
+            let readerScale: Float = 1.5 / 127       // some outputs beyond the clamp
+            let bytes = Int8ConvWeights.scratchBytes(reader)
+            for path in Int8KernelPath.all.filter(\.isSupported) {
+                let inputScratch = Int8Scratch(), expectedScratch = Int8Scratch()
+                let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path,
+                                                scratch: inputScratch)
+                for activation in activations {
+                    var floats = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
+                    conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+                               output: &floats, path: path)
+                    let expected = quantizeForInt8(floats, geometry: reader, inputScale: readerScale, path: path,
+                                                   scratch: expectedScratch)
+                    for threads in [1, 3] {
+                        var out = [Int8](repeating: 99, count: bytes)
+                        out.withUnsafeMutableBufferPointer { o in
+                            conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+                                       requantized: Int8Requantization(reader: reader, readerScale: readerScale,
+                                                                       bytes: o.baseAddress!),
+                                       path: path, pool: threads > 1 ? pool : nil)
+                        }
+                        let wrong = (0..<bytes).filter { out[$0] != expected[$0] }.count
+                        XCTAssertEqual(wrong, 0, "\(path.name) \(cin)->\(cout) \(h)x\(w) stride \(stride) pad \(pad) "
+                                       + "\(activation) threads \(threads)")
+                    }
+                }
+                withExtendedLifetime((inputScratch, expectedScratch)) {}
+            }
+        }
+    }
+}
