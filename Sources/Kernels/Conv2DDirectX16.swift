@@ -186,6 +186,15 @@ private struct DirectConvX16 {
             }
         }
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
+#if EDGEINSPECT_AVX512
+        if g.kernelW == 3 && g.outChannels > 1 {
+            while x + 4 * l <= ow {
+                quad(out + x, w0: w0, bias: b, first: source + y * g.strideH * rowStride + x, rowStride: rowStride,
+                     lanes: lanes, plane: plane)
+                x += 4 * l
+            }
+        }
+#endif
         while x < ow {
             var a0 = bias0, b0 = bias0, a1 = bias1, b1 = bias1, a2 = bias2, b2 = bias2, a3 = bias3, b3 = bias3
             var w = w0
@@ -222,6 +231,43 @@ private struct DirectConvX16 {
             x += step
         }
     }
+
+#if EDGEINSPECT_AVX512
+    /// 4 vectors of pixels x 4 channels: 16 accumulators of the 32 zmm registers.
+    @inline(__always)
+    func quad(_ out: UnsafeMutablePointer<Float>, w0: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
+              first: UnsafePointer<Float>, rowStride: Int, lanes: Int, plane: Int) {
+        let l = vectorLanes
+        var c0 = (FloatVector(repeating: b[0]), FloatVector(repeating: b[0]), FloatVector(repeating: b[0]), FloatVector(repeating: b[0]))
+        var c1 = (FloatVector(repeating: b[1]), FloatVector(repeating: b[1]), FloatVector(repeating: b[1]), FloatVector(repeating: b[1]))
+        var c2 = (FloatVector(repeating: b[2]), FloatVector(repeating: b[2]), FloatVector(repeating: b[2]), FloatVector(repeating: b[2]))
+        var c3 = (FloatVector(repeating: b[3]), FloatVector(repeating: b[3]), FloatVector(repeating: b[3]), FloatVector(repeating: b[3]))
+        @inline(__always) func tap(_ p: UnsafePointer<Float>, _ w: UnsafePointer<Float>) {
+            let v0 = loadVector(p), v1 = loadVector(p + l), v2 = loadVector(p + 2 * l), v3 = loadVector(p + 3 * l)
+            var s = FloatVector(repeating: w[0])
+            c0.0 = c0.0.addingProduct(s, v0); c0.1 = c0.1.addingProduct(s, v1); c0.2 = c0.2.addingProduct(s, v2); c0.3 = c0.3.addingProduct(s, v3)
+            s = FloatVector(repeating: w[1])
+            c1.0 = c1.0.addingProduct(s, v0); c1.1 = c1.1.addingProduct(s, v1); c1.2 = c1.2.addingProduct(s, v2); c1.3 = c1.3.addingProduct(s, v3)
+            s = FloatVector(repeating: w[2])
+            c2.0 = c2.0.addingProduct(s, v0); c2.1 = c2.1.addingProduct(s, v1); c2.2 = c2.2.addingProduct(s, v2); c2.3 = c2.3.addingProduct(s, v3)
+            s = FloatVector(repeating: w[3])
+            c3.0 = c3.0.addingProduct(s, v0); c3.1 = c3.1.addingProduct(s, v1); c3.2 = c3.2.addingProduct(s, v2); c3.3 = c3.3.addingProduct(s, v3)
+        }
+        let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
+        var w = w0
+        for c in 0..<g.inChannels {
+            for ky in 0..<g.kernelH {
+                let row = first + (c * g.paddedHeight + ky * g.dilationH) * rowStride
+                tap(row + t0, w); tap(row + t1, w + 4); tap(row + t2, w + 8)
+                w += 12
+            }
+        }
+        put(c0.0, c0.1, out, 2 * l); put(c0.2, c0.3, out + 2 * l, 2 * l)
+        if lanes > 1 { put(c1.0, c1.1, out + plane, 2 * l); put(c1.2, c1.3, out + plane + 2 * l, 2 * l) }
+        if lanes > 2 { put(c2.0, c2.1, out + 2 * plane, 2 * l); put(c2.2, c2.3, out + 2 * plane + 2 * l, 2 * l) }
+        if lanes > 3 { put(c3.0, c3.1, out + 3 * plane, 2 * l); put(c3.2, c3.3, out + 3 * plane + 2 * l, 2 * l) }
+    }
+#endif
 
     /// 8 vectors of pixels of output channel 0. source: the first input row of this output row, at pixel x.
     @inline(__always)
