@@ -90,17 +90,17 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
     var job = DirectConvX16(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
                             bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
                             strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
-    // Items are (output row, 4-channel block), row-major: the input rows one output row reads stay in
-    // cache for all its blocks (block-major order re-reads the whole input once per block), and
-    // the weights, at most a few hundred KiB, stay in L2.
-    let items = (g.outChannels + 3) / 4 * g.outHeight
+    // Items are (output row, 4-channel block, or two for `octo`), row-major: the input rows one
+    // output row reads stay in cache for all its blocks (block-major order re-reads the whole input
+    // once per block), and the weights, at most a few hundred KiB, stay in L2.
+    let items = job.blockGroups * g.outHeight
     if let pool, pool.size > 1 {
         pool.parallelFor(items, context: &job) { context, first, end in
             let job = context!.assumingMemoryBound(to: DirectConvX16.self)
-            for item in first..<end { job.pointee.row(item) }
+            for item in first..<end { job.pointee.item(item) }
         }
     } else {
-        for item in 0..<items { job.row(item) }
+        for item in 0..<items { job.item(item) }
     }
 }
 
@@ -162,10 +162,28 @@ private struct DirectConvX16 {
     let strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
 
-    func row(_ item: Int) {
+    var blocks: Int { (g.outChannels + 3) / 4 }
+#if EDGEINSPECT_AVX512
+    /// Rows narrower than `quad`'s 64 pixels take 8 channels at a time instead (`octo`).
+    var blocksPerItem: Int { g.kernelW == 3 && g.outWidth < 4 * vectorLanes && blocks > 1 ? 2 : 1 }
+#else
+    var blocksPerItem: Int { 1 }
+#endif
+    var blockGroups: Int { (blocks + blocksPerItem - 1) / blocksPerItem }
+
+    func item(_ i: Int) {
+        let per = blocksPerItem
+        let (y, block) = (i / blockGroups, i % blockGroups * per)
+        var x = 0
+#if EDGEINSPECT_AVX512
+        if per == 2 && block + 1 < blocks { x = octo(y, block) }
+#endif
+        for b in block..<min(block + per, blocks) { row(y, b, from: x) }
+    }
+
+    /// Output row y of 4-channel block `block`, from pixel x0 on.
+    func row(_ y: Int, _ block: Int, from x0: Int) {
         let ow = g.outWidth
-        let blocks = (g.outChannels + 3) / 4
-        let (y, block) = (item / blocks, item % blocks)
         let taps = g.inChannels * g.kernelH * g.kernelW
         let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
         let w0 = weights + block * taps * 4
@@ -176,7 +194,7 @@ private struct DirectConvX16 {
         let lanes = min(4, g.outChannels - block * 4)
         let plane = strides.plane
         let out = output + block * 4 * plane + y * strides.row
-        var x = 0
+        var x = x0
         if g.outChannels == 1 {
             // A single output channel leaves three of the four lanes idle; spend the registers on
             // 8 vectors of pixels instead, 8 independent accumulators as in the loop below.
@@ -233,6 +251,54 @@ private struct DirectConvX16 {
     }
 
 #if EDGEINSPECT_AVX512
+    /// Output row y of blocks `block` and `block + 1` in steps of 2 vectors of pixels x 8 channels,
+    /// 16 accumulators, for rows narrower than `quad`'s steps; returns the pixel where it stopped
+    /// (the partial step is left to `row`).
+    func octo(_ y: Int, _ block: Int) -> Int {
+        let (l, ow) = (vectorLanes, g.outWidth)
+        let taps = g.inChannels * g.kernelH * g.kernelW
+        let rowStride = g.strideW * g.x16RowLength
+        let (wa, wb) = (weights + block * taps * 4, weights + (block + 1) * taps * 4)
+        let b = bias + block * 4
+        let lanes = min(8, g.outChannels - block * 4)
+        let plane = strides.plane
+        let out = output + block * 4 * plane + y * strides.row
+        let first = source + y * g.strideH * rowStride
+        let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
+        var x = 0
+        while x + 2 * l <= ow {
+            func pair(_ v: Float) -> (FloatVector, FloatVector) { (FloatVector(repeating: v), FloatVector(repeating: v)) }
+            var c0 = pair(b[0]), c1 = pair(b[1]), c2 = pair(b[2]), c3 = pair(b[3])
+            var c4 = pair(b[4]), c5 = pair(b[5]), c6 = pair(b[6]), c7 = pair(b[7])
+            @inline(__always) func tap(_ p: UnsafePointer<Float>, _ wa: UnsafePointer<Float>, _ wb: UnsafePointer<Float>) {
+                let lo = loadVector(p), hi = loadVector(p + l)
+                @inline(__always) func fma(_ c: inout (FloatVector, FloatVector), _ w: Float) {
+                    let s = FloatVector(repeating: w)
+                    c.0 = c.0.addingProduct(s, lo); c.1 = c.1.addingProduct(s, hi)
+                }
+                fma(&c0, wa[0]); fma(&c1, wa[1]); fma(&c2, wa[2]); fma(&c3, wa[3])
+                fma(&c4, wb[0]); fma(&c5, wb[1]); fma(&c6, wb[2]); fma(&c7, wb[3])
+            }
+            var (pa, pb) = (wa, wb)
+            for c in 0..<g.inChannels {
+                for ky in 0..<g.kernelH {
+                    let row = first + (c * g.paddedHeight + ky * g.dilationH) * rowStride + x
+                    tap(row + t0, pa, pb); tap(row + t1, pa + 4, pb + 4); tap(row + t2, pa + 8, pb + 8)
+                    pa += 12; pb += 12
+                }
+            }
+            let o = out + x
+            put(c0.0, c0.1, o, 2 * l); put(c1.0, c1.1, o + plane, 2 * l)
+            put(c2.0, c2.1, o + 2 * plane, 2 * l); put(c3.0, c3.1, o + 3 * plane, 2 * l)
+            put(c4.0, c4.1, o + 4 * plane, 2 * l)
+            if lanes > 5 { put(c5.0, c5.1, o + 5 * plane, 2 * l) }
+            if lanes > 6 { put(c6.0, c6.1, o + 6 * plane, 2 * l) }
+            if lanes > 7 { put(c7.0, c7.1, o + 7 * plane, 2 * l) }
+            x += 2 * l
+        }
+        return x
+    }
+
     /// 4 vectors of pixels x 4 channels: 16 accumulators of the 32 zmm registers.
     @inline(__always)
     func quad(_ out: UnsafeMutablePointer<Float>, w0: UnsafePointer<Float>, bias b: UnsafePointer<Float>,

@@ -3,7 +3,8 @@ import XCTest
 
 /// The row-vectorised direct kernel against the reference: odd sizes and channel counts around its
 /// 4-channel blocks and steps of two vectors (16 pixels, 32 with AVX-512; 3-wide kernels on AVX-512
-/// first take steps of four, 64 pixels), strides 1-4 (polyphase rows), dilations, paddings, the
+/// first take steps of four, 64 pixels, or in narrower rows 8 channels at a time), strides 1-4
+/// (polyphase rows), dilations, paddings, the
 /// in-place path (unpadded 1x1 on rows of whole vectors), every activation, 1 and 3 threads.
 /// It must also equal the 8-channel direct kernel bit for bit: both add the bias, then each
 /// (channel, row, column) tap in that order with one fused multiply-add, and the engine relies on
@@ -34,6 +35,9 @@ final class DirectX16Tests: XCTestCase {
             (5, 6, 3, 3, 1, 1, 1, 4, 83),        // AVX-512: a step of 4 vectors (64 px), then 2 (a partial one)
             (6, 7, 3, 3, 2, 1, 1, 5, 150),       // the same at stride 2, a 3-channel last block
             (3, 9, 3, 3, 1, 2, 2, 3, 130),       // dilated: two steps of 4 vectors, then a partial step of 2
+            (5, 11, 3, 3, 1, 1, 1, 3, 45),       // AVX-512, rows under 64 px: 8 channels x 2 vectors, then 4-channel tails
+            (4, 7, 3, 3, 2, 1, 1, 7, 90),        // the same at stride 2, 7 of the 8 channels
+            (8, 6, 3, 3, 1, 4, 4, 5, 40),        // dilated, 6 of the 8 channels
         ]
         for (cin, cout, kh, kw, s, p, d, h, w) in cases {
             let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: kh, kernelW: kw,
