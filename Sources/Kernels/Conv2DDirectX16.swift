@@ -188,8 +188,6 @@ private struct DirectConvX16 {
         let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
         let w0 = weights + block * taps * 4
         let b = bias + block * 4
-        let (bias0, bias1) = (FloatVector(repeating: b[0]), FloatVector(repeating: b[1]))
-        let (bias2, bias3) = (FloatVector(repeating: b[2]), FloatVector(repeating: b[3]))
         let (l, step) = (vectorLanes, 2 * vectorLanes)
         let lanes = min(4, g.outChannels - block * 4)
         let plane = strides.plane
@@ -214,16 +212,10 @@ private struct DirectConvX16 {
         }
 #endif
         while x < ow {
-            var a0 = bias0, b0 = bias0, a1 = bias1, b1 = bias1, a2 = bias2, b2 = bias2, a3 = bias3, b3 = bias3
+            var acc = Block4x2(bias: b)
             var w = w0
             @inline(__always) func tap(_ p: UnsafePointer<Float>, _ w: UnsafePointer<Float>) {
-                let lo = loadVector(p), hi = loadVector(p + l)
-                let s0 = FloatVector(repeating: w[0]), s1 = FloatVector(repeating: w[1])
-                let s2 = FloatVector(repeating: w[2]), s3 = FloatVector(repeating: w[3])
-                a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
-                a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
-                a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
-                a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
+                acc.add(loadVector(p), loadVector(p + l), weights: w)
             }
             for c in 0..<g.inChannels {
                 for ky in 0..<g.kernelH {
@@ -242,10 +234,10 @@ private struct DirectConvX16 {
                 }
             }
             let count = min(step, ow - x)
-            put(a0, b0, out + x, count)
-            if lanes > 1 { put(a1, b1, out + plane + x, count) }
-            if lanes > 2 { put(a2, b2, out + 2 * plane + x, count) }
-            if lanes > 3 { put(a3, b3, out + 3 * plane + x, count) }
+            put(acc.a0, acc.b0, out + x, count)
+            if lanes > 1 { put(acc.a1, acc.b1, out + plane + x, count) }
+            if lanes > 2 { put(acc.a2, acc.b2, out + 2 * plane + x, count) }
+            if lanes > 3 { put(acc.a3, acc.b3, out + 3 * plane + x, count) }
             x += step
         }
     }

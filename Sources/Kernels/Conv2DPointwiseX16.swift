@@ -59,29 +59,19 @@ private struct PointwiseX16 {
             }
         }
         for block in 0..<(outChannels + 3) / 4 {
-            let b = bias + block * 4
-            var (a0, b0) = (FloatVector(repeating: b[0]), FloatVector(repeating: b[0]))
-            var (a1, b1) = (FloatVector(repeating: b[1]), FloatVector(repeating: b[1]))
-            var (a2, b2) = (FloatVector(repeating: b[2]), FloatVector(repeating: b[2]))
-            var (a3, b3) = (FloatVector(repeating: b[3]), FloatVector(repeating: b[3]))
+            var acc = Block4x2(bias: bias + block * 4)
             var w = weights + block * inChannels * 4
             var p = UnsafePointer(tile)
             for _ in 0..<inChannels {
-                let lo = loadVector(p), hi = loadVector(p + l)
-                let s0 = FloatVector(repeating: w[0]), s1 = FloatVector(repeating: w[1])
-                let s2 = FloatVector(repeating: w[2]), s3 = FloatVector(repeating: w[3])
-                a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
-                a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
-                a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
-                a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
+                acc.add(loadVector(p), loadVector(p + l), weights: w)
                 w += 4
                 p += step
             }
             let out = output + block * 4 * pixels + x, lanes = min(4, outChannels - block * 4)
-            storePair(a0, b0, out, count)
-            if lanes > 1 { storePair(a1, b1, out + pixels, count) }
-            if lanes > 2 { storePair(a2, b2, out + 2 * pixels, count) }
-            if lanes > 3 { storePair(a3, b3, out + 3 * pixels, count) }
+            storePair(acc.a0, acc.b0, out, count)
+            if lanes > 1 { storePair(acc.a1, acc.b1, out + pixels, count) }
+            if lanes > 2 { storePair(acc.a2, acc.b2, out + 2 * pixels, count) }
+            if lanes > 3 { storePair(acc.a3, acc.b3, out + 3 * pixels, count) }
         }
     }
 

@@ -23,3 +23,25 @@ public typealias FloatVector = SIMD8<Float>
 @inline(__always) func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
 }
+
+/// 4 output channels x 2 vectors of pixels, the register block of the row-vectorised kernels
+/// (direct-x16, pointwise): each tap broadcasts the 4 channels' weights over the same two vectors.
+struct Block4x2 {
+    var a0, b0, a1, b1, a2, b2, a3, b3: FloatVector
+
+    @inline(__always) init(bias b: UnsafePointer<Float>) {
+        (a0, a1, a2, a3) = (FloatVector(repeating: b[0]), FloatVector(repeating: b[1]),
+                            FloatVector(repeating: b[2]), FloatVector(repeating: b[3]))
+        (b0, b1, b2, b3) = (a0, a1, a2, a3)
+    }
+
+    /// w: the 4 channels' weights of this tap.
+    @inline(__always) mutating func add(_ lo: FloatVector, _ hi: FloatVector, weights w: UnsafePointer<Float>) {
+        let s0 = FloatVector(repeating: w[0]), s1 = FloatVector(repeating: w[1])
+        let s2 = FloatVector(repeating: w[2]), s3 = FloatVector(repeating: w[3])
+        a0 = a0.addingProduct(s0, lo); b0 = b0.addingProduct(s0, hi)
+        a1 = a1.addingProduct(s1, lo); b1 = b1.addingProduct(s1, hi)
+        a2 = a2.addingProduct(s2, lo); b2 = b2.addingProduct(s2, hi)
+        a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
+    }
+}
