@@ -232,6 +232,14 @@ public final class Engine {
                     conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
                                       output: out, outputStrides: plan.strides(value), inputIsPadded: plan.readsPaddedInput(step),
                                       scratch: plan.scratch.pointer, pool: pool)
+                case .directX16 where int8Reader(of: value, plan: plan) != nil:
+                    let reader = int8Reader(of: value, plan: plan)!
+                    let r = Int8Requantization(reader: reader.geometry, readerScale: reader.layer.weights.inputScale,
+                                               bytes: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self))
+                    conv2DDirectX16Quantized(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
+                                             requantized: r, path: reader.layer.context.path,
+                                             inputIsPadded: plan.readsPaddedInput(step), scratch: plan.scratch.pointer,
+                                             pool: pool)
                 case .directX16:
                     let mixes = g.isPointwise
                     conv2DDirectX16(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,

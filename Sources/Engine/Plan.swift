@@ -59,7 +59,9 @@ final class Plan {
                                                     planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
                                 : [PaddedLayout?](repeating: nil, count: shapes.count)
         let quantized = quantizeInProducers
-            ? Plan.quantizedInputs(steps: steps, output: output, planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
+            ? Plan.quantizedInputs(steps: steps, output: output, shapes: shapes,
+                                   floatProducer: { padInPlace && kernels[$0] == .directX16 },
+                                   planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
             : [Int?](repeating: nil, count: shapes.count)
 
         var sizes: [Int] = []            // capacity of each planned buffer
@@ -113,6 +115,9 @@ final class Plan {
                 }
                 if layer.winograd != nil && (!padInPlace || kernels[i] == .winograd) {
                     scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads, inputIsPadded: inPlace))
+                }
+                if layer.int8 == nil && quantized[value] != nil {
+                    scratchCount = max(scratchCount, conv2DDirectX16QuantizedScratchCount(g, threads: threads))
                 }
             }
             if case .upsampleBilinear(let scale) = step.kind {
@@ -190,10 +195,13 @@ final class Plan {
     }
 
     /// Values their producer stores quantised for their reader: value -> the reading step. A value
-    /// qualifies when it is made by bilinear upsampling or an int8 convolution (whose epilogue then
-    /// requantises), is not the graph output nor in another's buffer (`planned`: a gate convolution
-    /// stores its mix), and its one reader is an int8 convolution taking it as input.
-    static func quantizedInputs(steps: [Step], output: Int, planned: (Int) -> Bool) -> [Int?] {
+    /// qualifies when it is made by bilinear upsampling, an int8 convolution (whose epilogue then
+    /// requantises) or a float one that `floatProducer` (step index) says runs direct-x16 (not 1x1:
+    /// whole rows into a tile, then the quantiser), is not the graph output nor in another's buffer
+    /// (`planned`: a gate convolution stores its mix), and its one reader is an int8 convolution
+    /// taking it as input.
+    static func quantizedInputs(steps: [Step], output: Int, shapes: [Shape], floatProducer: (Int) -> Bool,
+                                planned: (Int) -> Bool) -> [Int?] {
         let readers = readerCounts(steps)
         var reader = [Int?](repeating: nil, count: steps.count + 1)
         for (i, step) in steps.enumerated() {
@@ -203,6 +211,8 @@ final class Plan {
             switch steps[v - 1].kind {
             case .upsampleBilinear: reader[v] = i
             case .conv(let producer) where producer.int8 != nil: reader[v] = i
+            case .conv(let producer) where floatProducer(v - 1) && producer.packedX16 != nil:
+                if let g = geometry(steps[v - 1], shapes), !g.isPointwise { reader[v] = i }
             default: break
             }
         }

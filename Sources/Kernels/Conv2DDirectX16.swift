@@ -65,6 +65,27 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
                            output: output, scratch: scratch, pool: pool)
         return
     }
+    var job = directX16Job(input: input, geometry: g, weights: weights, activation: activation, output: output,
+                           outputStrides: outputStrides, inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
+    // Items are (output row, 4-channel block, or two for `octo`), row-major: the input rows one
+    // output row reads stay in cache for all its blocks (block-major order re-reads the whole input
+    // once per block), and the weights, at most a few hundred KiB, stay in L2.
+    let items = job.blockGroups * g.outHeight
+    if let pool, pool.size > 1 {
+        pool.parallelFor(items, context: &job) { context, first, end in
+            let job = context!.assumingMemoryBound(to: DirectConvX16.self)
+            for item in first..<end { job.pointee.item(item) }
+        }
+    } else {
+        for item in 0..<items { job.item(item) }
+    }
+}
+
+/// The job of a 3x3-style (not 1x1) direct-x16 convolution, its input laid out for it in `scratch`
+/// (the first `g.directX16ScratchCount` floats) where it needs a copy.
+func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
+                  activation: ActivationFunction, output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
+                  inputIsPadded: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) -> DirectConvX16 {
     let (sw, rw) = (g.strideW, g.x16RowLength)
     var source = input
     if let layout = g.directX16InputLayout {
@@ -87,21 +108,9 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
         let column = kx * g.dilationW
         offsets[kx] = Int32((column % sw) * rw + column / sw)
     }
-    var job = DirectConvX16(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
-                            bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
-                            strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
-    // Items are (output row, 4-channel block, or two for `octo`), row-major: the input rows one
-    // output row reads stay in cache for all its blocks (block-major order re-reads the whole input
-    // once per block), and the weights, at most a few hundred KiB, stay in L2.
-    let items = job.blockGroups * g.outHeight
-    if let pool, pool.size > 1 {
-        pool.parallelFor(items, context: &job) { context, first, end in
-            let job = context!.assumingMemoryBound(to: DirectConvX16.self)
-            for item in first..<end { job.pointee.item(item) }
-        }
-    } else {
-        for item in 0..<items { job.item(item) }
-    }
+    return DirectConvX16(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
+                         bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
+                         strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
 }
 
 /// The zero-padded, polyphase copy of one input channel for strides above 1 (stride 1 is
@@ -153,13 +162,13 @@ private func splitEvenOdd(_ src: UnsafePointer<Float>, count n: Int, padding: In
     if n % 2 == 1 { evens[n / 2] = src[n - 1] }
 }
 
-private struct DirectConvX16 {
+struct DirectConvX16 {
     let g: ConvGeometry
     let source: UnsafePointer<Float>       // [in][paddedHeight][strideW phases][x16RowLength]
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
     let activation: ActivationFunction
-    let output: UnsafeMutablePointer<Float>
-    let strides: PlaneStrides
+    var output: UnsafeMutablePointer<Float>
+    var strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
 
     var blocks: Int { (g.outChannels + 3) / 4 }

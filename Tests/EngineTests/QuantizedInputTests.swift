@@ -29,8 +29,9 @@ final class QuantizedInputTests: XCTestCase {
 
     /// Int8 convolutions requantising for their reader. Eligible: p (20 channels: a block and a
     /// tail), q (sigmoid, 6 channels: two bytes of q = 0 per pixel; its reader dilates) and o (its
-    /// reader is the graph output). Not: r (also read by an add), s (read by the add), t (read by an
-    /// upsampling), u (its reader is float), nor the output.
+    /// reader is the graph output), and the float e and f where they run direct-x16. Not: r (also
+    /// read by an add), s (read by the add), t (read by an upsampling), u (its reader is float), nor
+    /// the output.
     static func requantizingModel() throws -> LoadedModel {
         var b = ModelBuilder(channels: 1, sizeMultiple: 4)
         let e = b.conv(0, in: 1, out: 6)                                                 // 1, float
@@ -69,11 +70,18 @@ final class QuantizedInputTests: XCTestCase {
 
     func testWhichInputsAreQuantisedByTheirProducer() throws {
         let loaded = try Self.model()
-        // Steps are values - 1: the readers of u and w are values 4 and 10.
-        XCTAssertEqual(try Engine(model: loaded.model).quantizedInputSteps(height: 16, width: 16), [3, 9])
-        // The readers of p, q and o are values 3, 4 and 11.
         let requantizing = try Self.requantizingModel()
-        XCTAssertEqual(try Engine(model: requantizing.model).quantizedInputSteps(height: 16, width: 16), [2, 3, 10])
+        // Steps are values - 1. The readers of u and w are values 4 and 10; that of the float e, which
+        // quantises its rows when it runs direct-x16, value 2 (not with direct-oc8).
+        XCTAssertEqual(try Engine(model: loaded.model, policy: .force(.directX16)).quantizedInputSteps(height: 16, width: 16),
+                       [1, 3, 9])
+        XCTAssertEqual(try Engine(model: loaded.model, policy: .force(.direct)).quantizedInputSteps(height: 16, width: 16),
+                       [3, 9])
+        // The readers of e, p, q, f and o are values 2, 3, 4, 10 and 11.
+        XCTAssertEqual(try Engine(model: requantizing.model, policy: .force(.directX16))
+                           .quantizedInputSteps(height: 16, width: 16), [1, 2, 3, 9, 10])
+        XCTAssertEqual(try Engine(model: requantizing.model, policy: .force(.direct))
+                           .quantizedInputSteps(height: 16, width: 16), [2, 3, 10])
         XCTAssertTrue(try Engine(model: loaded.model, int8: false).quantizedInputSteps(height: 16, width: 16).isEmpty)
         XCTAssertTrue(try Engine(model: loaded.model, kernels: .reference).quantizedInputSteps(height: 16, width: 16).isEmpty)
     }

@@ -1,7 +1,7 @@
 import Kernels
 import XCTest
 
-/// An int8 convolution that stores its output requantised for an int8 reader must write exactly the
+/// A convolution that stores its output requantised for an int8 reader must write exactly the
 /// bytes the reader's quantiser makes of its float output: every path, every activation (sigmoid
 /// makes the channels past out_channels nonzero floats, which must still be q = 0), channel tails
 /// (a block of fewer than 16, channels not a multiple of 4), pixel tails (8, 4 and 1-pixel steps),
@@ -50,6 +50,54 @@ final class Int8RequantizationTests: XCTestCase {
                     }
                 }
                 withExtendedLifetime((inputScratch, expectedScratch)) {}
+            }
+        }
+    }
+
+    /// The same for a float direct-x16 convolution quantising its rows for an int8 reader (the int8
+    /// files' float first layer): the bytes of quantising its float output, including rows computed
+    /// by `octo` and `quad` steps (AVX-512), a single output channel, strides, a padded input.
+    func testFloatDirectX16BytesEqualQuantisedFloatOutput() {
+        var rng = SeededRandom(78)
+        let pool = ThreadPool(threads: 3)
+        // (in, out, height, width, stride, dilation, reader pad, reader dilation)
+        for (cin, cout, h, w, stride, dilation, pad, readerDilation) in [(1, 16, 9, 70, 1, 1, 1, 1), (3, 20, 6, 37, 1, 2, 2, 2),
+                                                                        (4, 6, 8, 90, 2, 1, 1, 1), (2, 1, 5, 19, 1, 1, 0, 1),
+                                                                        (5, 9, 4, 45, 1, 1, 4, 4)] {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: 3, kernelW: 3, strideH: stride,
+                                 strideW: stride, padH: dilation, padW: dilation, dilationH: dilation,
+                                 dilationW: dilation, inHeight: h, inWidth: w)
+            let reader = ConvGeometry(inChannels: cout, outChannels: 4, kernelH: 3, kernelW: 3, padH: pad, padW: pad,
+                                      dilationH: readerDilation, dilationW: readerDilation, inHeight: g.outHeight,
+                                      inWidth: g.outWidth)
+            let weights = ConvWeightsX16(weights: rng.floats(cout * cin * 9), bias: rng.floats(cout), outChannels: cout,
+                                         inChannels: cin, kernelH: 3, kernelW: 3)
+            let input = rng.floats(cin * h * w).map { $0 * 3 }
+            let readerScale: Float = 2.0 / 127
+            let bytes = Int8ConvWeights.scratchBytes(reader)
+            for activation in [ActivationFunction.none, .leakyRelu(0.2), .silu] {
+                var floats = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
+                var floatScratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount, 1))
+                conv2DDirectX16(input: input, geometry: g, weights: weights, activation: activation, output: &floats,
+                                scratch: &floatScratch)
+                for path in Int8KernelPath.all.filter(\.isSupported) {
+                    let expectedScratch = Int8Scratch()
+                    let expected = quantizeForInt8(floats, geometry: reader, inputScale: readerScale, path: path,
+                                                   scratch: expectedScratch)
+                    for threads in [1, 3] {
+                        var out = [Int8](repeating: 99, count: bytes)
+                        var scratch = [Float](repeating: .nan, count: conv2DDirectX16QuantizedScratchCount(g, threads: threads))
+                        out.withUnsafeMutableBufferPointer { o in
+                            conv2DDirectX16Quantized(input: input, geometry: g, weights: weights, activation: activation,
+                                                     requantized: Int8Requantization(reader: reader, readerScale: readerScale,
+                                                                                     bytes: o.baseAddress!),
+                                                     path: path, scratch: &scratch, pool: threads > 1 ? pool : nil)
+                        }
+                        let wrong = withExtendedLifetime(expectedScratch) { (0..<bytes).filter { out[$0] != expected[$0] }.count }
+                        XCTAssertEqual(wrong, 0, "\(path.name) \(cin)->\(cout) \(h)x\(w) stride \(stride) dilation \(dilation) "
+                                       + "\(activation) threads \(threads)")
+                    }
+                }
             }
         }
     }
