@@ -95,11 +95,20 @@ static inline void ei_i8_epilogue(const ei_i8_conv *c, int block, int pixels, co
     }
 }
 
+/// Output channels of this block (16, fewer in the last one).
+static inline int ei_i8_block_lanes(const ei_i8_conv *c, int block) {
+    const int left = c->out_channels - block * EI_I8_BLOCK;
+    return left < EI_I8_BLOCK ? left : EI_I8_BLOCK;
+}
+
+/// Bytes per pixel of the int8 reader's input: the output channels rounded up to 4.
+static inline int ei_i8_requant_cin4(const ei_i8_conv *c) { return (c->out_channels + 3) / 4 * 4; }
+
 /// The reader's bytes of this block at output pixel (y, x), and how many (16, fewer in the last
 /// block: up to the reader's channels rounded to 4; those past out_channels hold q = 0).
 static inline int8_t *ei_i8_requant_at(const ei_i8_conv *c, int block, int y, int x, int *bytes) {
     const ei_i8_requant *r = c->requant;
-    const int cin4 = (c->out_channels + 3) / 4 * 4, first = block * EI_I8_BLOCK;
+    const int cin4 = ei_i8_requant_cin4(c), first = block * EI_I8_BLOCK;
     *bytes = cin4 - first < EI_I8_BLOCK ? cin4 - first : EI_I8_BLOCK;
     return r->dst + ((size_t)(y + r->pad_top) * r->padded_w + (size_t)(x + r->pad_left)) * cin4 + first;
 }
@@ -110,20 +119,19 @@ static inline int8_t *ei_i8_requant_at(const ei_i8_conv *c, int block, int y, in
 __attribute__((always_inline))
 static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
                                const int32_t *sums, int compensate) {
-    const int first = block * EI_I8_BLOCK;
-    const int lanes = c->out_channels - first < EI_I8_BLOCK ? c->out_channels - first : EI_I8_BLOCK;
+    const int first = block * EI_I8_BLOCK, lanes = ei_i8_block_lanes(c, block);
     const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
     if (c->requant) {
         float v[8 * EI_I8_BLOCK];
         ei_i8_epilogue(c, block, pixels, sums, compensate, v);
         int bytes;
         int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
-        const int cin4 = (c->out_channels + 3) / 4 * 4;
+        const size_t cin4 = (size_t)ei_i8_requant_cin4(c);
         const float inv_scale = c->requant->inv_scale;
         const int offset = c->requant->offset;
         for (int p = 0; p < pixels; p++) {
             for (int j = 0; j < bytes; j++) {
-                dst[(size_t)p * cin4 + j] = ei_i8_quantize_one(j < lanes ? v[p * EI_I8_BLOCK + j] : 0.0f, inv_scale, offset);
+                dst[p * cin4 + j] = ei_i8_quantize_one(j < lanes ? v[p * EI_I8_BLOCK + j] : 0.0f, inv_scale, offset);
             }
         }
         return;

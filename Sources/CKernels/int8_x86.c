@@ -173,11 +173,11 @@ static inline void store_requant_avx512(const ei_i8_conv *c, int block, int y, i
     ei_i8_epilogue(c, block, pixels, sums, 1, v);
     int bytes;
     int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
-    const int lanes = c->out_channels - block * EI_I8_BLOCK < EI_I8_BLOCK ? c->out_channels - block * EI_I8_BLOCK : EI_I8_BLOCK;
+    const int lanes = ei_i8_block_lanes(c, block);
     const __mmask16 keep = (__mmask16)((1u << lanes) - 1), store = (__mmask16)((1u << bytes) - 1);
     const __m512 inv = _mm512_set1_ps(c->requant->inv_scale), top = _mm512_set1_ps(127.0f);
     const __m128i bottom = _mm_set1_epi8(-127), flip = _mm_set1_epi8(c->requant->offset ? (char)0x80 : 0);
-    const size_t cin4 = (size_t)(c->out_channels + 3) / 4 * 4;
+    const size_t cin4 = (size_t)ei_i8_requant_cin4(c);
     for (int p = 0; p < pixels; p++) {
         // min(127, v) keeps NaN (second operand), which converts to INT32_MIN and ends at -127
         __m512 q = _mm512_min_ps(top, _mm512_mul_ps(_mm512_maskz_loadu_ps(keep, v + p * EI_I8_BLOCK), inv));
@@ -189,7 +189,7 @@ static inline void store_requant_avx512(const ei_i8_conv *c, int block, int y, i
 __attribute__((target(AVX512), always_inline))
 static inline void store_avx512(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums) {
     if (c->requant) store_requant_avx512(c, block, y, x, pixels, sums);
-    else if (pixels == 8 && c->output && (block + 1) * EI_I8_BLOCK <= c->out_channels) store_8x16_avx512(c, block, y, x, sums);
+    else if (pixels == 8 && c->output && ei_i8_block_lanes(c, block) == EI_I8_BLOCK) store_8x16_avx512(c, block, y, x, sums);
     else ei_i8_store(c, block, y, x, pixels, sums, 1);
 }
 

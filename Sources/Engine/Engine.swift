@@ -28,8 +28,8 @@ public final class Engine {
     /// Producers that write straight into their reader's padded input layout (Plan); off only to
     /// test that it changes no bit and to measure what it saves.
     var padInPlace = true
-    /// Upsamplings that store their int8 reader's quantised input (Plan); off only to test that it
-    /// changes no bit and to measure what it saves.
+    /// Producers that store their int8 reader's quantised input (Plan.quantizedInputs); off only to
+    /// test that it changes no bit and to measure what it saves.
     var quantizeInProducers = true
     /// Kernel choices per padded input size, so returning to a size reuses its measured choice: the
     /// same size always runs the same kernels (the same bits), and no frame pays the measurement twice.
@@ -222,22 +222,22 @@ public final class Engine {
             // epilogue does not: it stores 8 pixels of 16 channel planes at a time, and reading
             // 32 more planes there made the int8 gate layers 30 % slower than a separate pass.
             var mixAfter = gate
+            let reader = int8Reader(of: value, plan: plan)   // stores its reader's quantised input
             if let int8 = layer.int8 {
                 int8.run(a, isQuantized: plan.quantizedForStep[step.inputs[0]] != nil, geometry: g,
                          activation: layer.activation, output: out, outputStrides: plan.strides(value),
-                         requantizedFor: int8Reader(of: value, plan: plan), pool: pool)
+                         requantizedFor: reader, pool: pool)
             } else {
                 switch plan.kernels[value - 1] {
                 case .winograd:
                     conv2DWinogradF43(input: a, geometry: g, weights: layer.winograd!, activation: layer.activation,
                                       output: out, outputStrides: plan.strides(value), inputIsPadded: plan.readsPaddedInput(step),
                                       scratch: plan.scratch.pointer, pool: pool)
-                case .directX16 where int8Reader(of: value, plan: plan) != nil:
-                    let reader = int8Reader(of: value, plan: plan)!
-                    let r = Int8Requantization(reader: reader.geometry, readerScale: reader.layer.weights.inputScale,
-                                               bytes: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self))
+                case .directX16 where reader != nil:
+                    let reader = reader!
                     conv2DDirectX16Quantized(input: a, geometry: g, weights: layer.packedX16!, activation: layer.activation,
-                                             requantized: r, path: reader.layer.context.path,
+                                             requantized: reader.layer.requantization(reader.geometry, into: out),
+                                             path: reader.layer.context.path,
                                              inputIsPadded: plan.readsPaddedInput(step), scratch: plan.scratch.pointer,
                                              pool: pool)
                 case .directX16:

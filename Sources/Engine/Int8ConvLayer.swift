@@ -45,14 +45,18 @@ struct Int8ConvLayer {
             : quantizeForInt8(input, geometry: geometry, inputScale: weights.inputScale, path: path,
                               scratch: context.scratch, pool: pool)
         if let reader {
-            let r = Int8Requantization(reader: reader.geometry, readerScale: reader.layer.weights.inputScale,
-                                       bytes: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int8.self))
-            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, requantized: r,
-                       path: path, pool: pool)
+            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation,
+                       requantized: reader.layer.requantization(reader.geometry, into: output), path: path, pool: pool)
         } else {
             conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
                        outputStrides: outputStrides, path: path, pool: pool)
         }
+    }
+
+    /// Where a producer stores this layer's quantised input (`geometry`: this layer's) in `out`.
+    func requantization(_ geometry: ConvGeometry, into out: UnsafeMutablePointer<Float>) -> Int8Requantization {
+        Int8Requantization(reader: geometry, readerScale: weights.inputScale,
+                           bytes: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self))
     }
 
     /// Bilinear upsampling of `input` stored as this layer's quantised input (its only reader).

@@ -19,10 +19,10 @@ import ModelFile
 /// kernel's zero-padded input layout, its producer stores rows at the layout's strides, and the
 /// convolution writes only the padding (`paddedInputs`, Kernels/PaddedPlanes.swift).
 ///
-/// Quantised inputs cost no pass either: an upsampling or int8 convolution whose only reader is an
-/// int8 convolution stores its result already quantised in that convolution's padded int8 layout
-/// (`quantizedInputs`; Kernels/Int8/UpsampleQuantized.swift, `Int8Requantization`); the value's
-/// buffer then holds those bytes, not floats.
+/// Quantised inputs cost no pass either: an upsampling, an int8 convolution or a float direct-x16
+/// one whose only reader is an int8 convolution stores its result already quantised in that
+/// convolution's padded int8 layout (`quantizedInputs`; Kernels/Int8/UpsampleQuantized.swift,
+/// DirectX16Quantized.swift, `Int8Requantization`); the value's buffer then holds those bytes.
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id

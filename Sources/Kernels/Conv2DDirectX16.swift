@@ -167,8 +167,8 @@ struct DirectConvX16 {
     let source: UnsafePointer<Float>       // [in][paddedHeight][strideW phases][x16RowLength]
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
     let activation: ActivationFunction
-    var output: UnsafeMutablePointer<Float>
-    var strides: PlaneStrides
+    var output: UnsafeMutablePointer<Float>   // var: conv2DDirectX16Quantized points it at each thread's tile
+    let strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
 
     var blocks: Int { (g.outChannels + 3) / 4 }

@@ -69,6 +69,12 @@ public struct Int8Requantization {
     public init(reader: ConvGeometry, readerScale: Float, bytes: UnsafeMutablePointer<Int8>) {
         (self.reader, self.readerScale, self.bytes) = (reader, readerScale, bytes)
     }
+
+    /// Traps unless the reader's input is the output of `producer`.
+    func checkReads(_ producer: ConvGeometry) {
+        precondition(reader.inChannels == producer.outChannels && reader.inHeight == producer.outHeight
+                     && reader.inWidth == producer.outWidth, "the reader's input is not this convolution's output")
+    }
 }
 
 /// The same on quantised input, storing its output requantised for an int8 reader (in the reader's
@@ -76,9 +82,8 @@ public struct Int8Requantization {
 public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                        activation: ActivationFunction, requantized r: Int8Requantization, path: Int8KernelPath,
                        pool: ThreadPool? = nil) {
+    r.checkReads(g)
     let reader = r.reader
-    precondition(reader.inChannels == g.outChannels && reader.inHeight == g.outHeight && reader.inWidth == g.outWidth,
-                 "the reader's input is not this convolution's output")
     for py in 0..<reader.paddedHeight {      // the padding: a few bytes a row, not worth threads
         _ = ei_i8_quantize_padding(r.bytes, Int32(py), Int32(reader.inHeight), Int32(reader.inWidth),
                                    Int32(reader.inChannels), Int32(reader.paddedWidth), Int32(reader.padH),

@@ -8,12 +8,8 @@ import CKernels
 
 /// Floats of scratch on `threads` threads: the kernel's own, then one row tile per thread.
 public func conv2DDirectX16QuantizedScratchCount(_ g: ConvGeometry, threads: Int = 1) -> Int {
-    g.directX16ScratchCount + max(threads, 1) * g.outChannels * quantizedTileStride(g.outWidth)
+    g.directX16ScratchCount + max(threads, 1) * g.outChannels * quantizerTileStride(g.outWidth)
 }
-
-/// Floats between channels in a tile: past the row and off a multiple of 1 KiB (the quantiser
-/// reads 16 channels at once, and rows a power of two apart share cache sets).
-private func quantizedTileStride(_ width: Int) -> Int { (width + 15) / 16 * 16 + 16 }
 
 /// `conv2DDirectX16` (not for 1x1 layers) with its output requantised for `r.reader` in `path`'s
 /// encoding. scratch: `conv2DDirectX16QuantizedScratchCount(g, threads: pool?.size ?? 1)` floats.
@@ -24,15 +20,13 @@ public func conv2DDirectX16Quantized(input: UnsafePointer<Float>, geometry g: Co
     precondition(weights.geometryChannels == (g.inChannels, g.outChannels, g.kernelH, g.kernelW) && g.directX16Eligible
                  && !g.isPointwise, "packed weights do not match the convolution, or it is 1x1")
     precondition(!inputIsPadded || g.directX16InputLayout != nil, "this convolution reads no padded layout")
-    let reader = r.reader
-    precondition(reader.inChannels == g.outChannels && reader.inHeight == g.outHeight && reader.inWidth == g.outWidth,
-                 "the reader's input is not this convolution's output")
-    let stride = quantizedTileStride(g.outWidth)
+    r.checkReads(g)
+    let stride = quantizerTileStride(g.outWidth)
     let conv = directX16Job(input: input, geometry: g, weights: weights, activation: activation, output: scratch,
                             outputStrides: PlaneStrides(row: 0, plane: stride), inputIsPadded: inputIsPadded,
                             scratch: scratch, pool: pool)
     let threads = pool?.size ?? 1
-    var job = QuantizedRowsJob(conv: conv, reader: reader, bytes: r.bytes, inverseScale: 1 / r.readerScale,
+    var job = QuantizedRowsJob(conv: conv, reader: r.reader, bytes: r.bytes, inverseScale: 1 / r.readerScale,
                                path: path.rawValue, tiles: scratch + g.directX16ScratchCount, tileStride: stride,
                                threads: threads)
     if let pool, threads > 1 {

@@ -14,12 +14,13 @@ import CKernels
 /// and the tile, each one row of every channel.
 public func upsampleBilinearQuantizedScratchCount(channels: Int, width: Int, scale: Int, threads: Int = 1) -> Int {
     let ow = width * scale
-    return 3 * ow + max(threads, 1) * 3 * channels * tileStride(ow)
+    return 3 * ow + max(threads, 1) * 3 * channels * quantizerTileStride(ow)
 }
 
-/// Floats between channels in the slots and the tile: past the row and off a multiple of 1 KiB,
-/// since the quantiser reads 16 channels at once, and rows a power of two apart share cache sets.
-private func tileStride(_ ow: Int) -> Int { (ow + 15) / 16 * 16 + 16 }
+/// Floats between channels in the one-row float tiles a producer hands to the quantiser: past the
+/// row and off a multiple of 1 KiB, since the quantiser reads 16 channels at once, and rows a power
+/// of two apart share cache sets.
+func quantizerTileStride(_ width: Int) -> Int { (width + 15) / 16 * 16 + 16 }
 
 /// input: planar float [channels, height, width]; reader: the int8 convolution's geometry (input
 /// channels `channels`, input size height·scale x width·scale); out: `Int8ConvWeights.scratchBytes(reader)`
@@ -57,7 +58,7 @@ private struct QuantizedBilinearJob {
 
     func run(thread: Int) {
         let ow = width * scale
-        let stride = tileStride(ow)
+        let stride = quantizerTileStride(ow)
         let own = scratch + 3 * ow + thread * 3 * channels * stride
         let slot0 = own, slot1 = own + channels * stride, tile = own + 2 * channels * stride
         var held = (-1, -1)                    // the source row slot0 and slot1 hold
