@@ -101,42 +101,35 @@ static inline int ei_i8_block_lanes(const ei_i8_conv *c, int block) {
     return left < EI_I8_BLOCK ? left : EI_I8_BLOCK;
 }
 
-/// Bytes per pixel of the int8 reader's input: the output channels rounded up to 4.
-static inline int ei_i8_requant_cin4(const ei_i8_conv *c) { return (c->out_channels + 3) / 4 * 4; }
-
 /// The reader's bytes of this block at output pixel (y, x), and how many (16, fewer in the last
-/// block: up to the reader's channels rounded to 4; those past out_channels hold q = 0).
-static inline int8_t *ei_i8_requant_at(const ei_i8_conv *c, int block, int y, int x, int *bytes) {
-    const ei_i8_requant *r = c->requant;
-    const int cin4 = ei_i8_requant_cin4(c), first = block * EI_I8_BLOCK;
-    *bytes = cin4 - first < EI_I8_BLOCK ? cin4 - first : EI_I8_BLOCK;
-    return r->dst + ((size_t)(y + r->pad_top) * r->padded_w + (size_t)(x + r->pad_left)) * cin4 + first;
+/// block: up to the producer's channels rounded to 4; those past out_channels hold q = 0).
+static inline int8_t *ei_i8_requant_at(const ei_i8_conv *c, const ei_i8_requant *r, int block, int y, int x,
+                                       int *bytes) {
+    const int first = block * EI_I8_BLOCK, rounded = (c->out_channels + 3) / 4 * 4;
+    *bytes = rounded - first < EI_I8_BLOCK ? rounded - first : EI_I8_BLOCK;
+    return r->dst + ((size_t)(y + r->pad_top) * r->padded_w + (size_t)(x + r->pad_left)) * r->cin4 + r->channel + first;
+}
+
+/// Stores the epilogue's floats v[pixel][16] of `pixels` outputs from (y, x) into the planar output.
+static inline void ei_i8_store_floats(const ei_i8_conv *c, int block, int y, int x, int pixels, const float *v) {
+    const int first = block * EI_I8_BLOCK, lanes = ei_i8_block_lanes(c, block);
+    const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
+    for (int j = 0; j < lanes; j++) {
+        float *out = c->output + (first + j) * plane + at;
+        for (int p = 0; p < pixels; p++) out[p] = v[p * EI_I8_BLOCK + j];
+    }
 }
 
 /// Writes `pixels` (<= 8) consecutive outputs starting at (y, x) from sums[pixel][16]: the
-/// epilogue's floats, requantised for an int8 reader (c->requant), or with neither the raw sums
-/// (compensated as in ei_i8_epilogue).
+/// epilogue's floats, as float (c->output) and/or requantised for int8 readers (c->requant), or
+/// with neither the raw sums (compensated as in ei_i8_epilogue).
 __attribute__((always_inline))
 static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int pixels,
                                const int32_t *sums, int compensate) {
-    const int first = block * EI_I8_BLOCK, lanes = ei_i8_block_lanes(c, block);
-    const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
-    if (c->requant) {
-        float v[8 * EI_I8_BLOCK];
-        ei_i8_epilogue(c, block, pixels, sums, compensate, v);
-        int bytes;
-        int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
-        const size_t cin4 = (size_t)ei_i8_requant_cin4(c);
-        const float inv_scale = c->requant->inv_scale;
-        const int offset = c->requant->offset;
-        for (int p = 0; p < pixels; p++) {
-            for (int j = 0; j < bytes; j++) {
-                dst[p * cin4 + j] = ei_i8_quantize_one(j < lanes ? v[p * EI_I8_BLOCK + j] : 0.0f, inv_scale, offset);
-            }
-        }
-        return;
-    }
-    if (!c->output) {
+    const int lanes = ei_i8_block_lanes(c, block);
+    if (!c->output && !c->requant_count) {
+        const int first = block * EI_I8_BLOCK;
+        const size_t plane = (size_t)c->out_plane, at = (size_t)y * c->out_row + x;
         for (int j = 0; j < lanes; j++) {
             int32_t offset = compensate ? 128 * c->weight_sums[first + j] : 0;
             for (int p = 0; p < pixels; p++) c->output_i32[(first + j) * plane + at + p] = sums[p * EI_I8_BLOCK + j] - offset;
@@ -145,9 +138,16 @@ static inline void ei_i8_store(const ei_i8_conv *c, int block, int y, int x, int
     }
     float v[8 * EI_I8_BLOCK];
     ei_i8_epilogue(c, block, pixels, sums, compensate, v);
-    for (int j = 0; j < lanes; j++) {
-        float *out = c->output + (first + j) * plane + at;
-        for (int p = 0; p < pixels; p++) out[p] = v[p * EI_I8_BLOCK + j];
+    if (c->output) ei_i8_store_floats(c, block, y, x, pixels, v);
+    for (int k = 0; k < c->requant_count; k++) {
+        const ei_i8_requant *r = c->requant + k;
+        int bytes;
+        int8_t *dst = ei_i8_requant_at(c, r, block, y, x, &bytes);
+        for (int p = 0; p < pixels; p++) {
+            for (int j = 0; j < bytes; j++) {
+                dst[p * r->cin4 + j] = ei_i8_quantize_one(j < lanes ? v[p * EI_I8_BLOCK + j] : 0.0f, r->inv_scale, r->offset);
+            }
+        }
     }
 }
 

@@ -132,9 +132,7 @@ static inline void tile_avx512_vnni(const ei_i8_conv *c, const int8_t *w, int y,
 /// transposed in registers and each channel's 8 pixels stored as one vector, where the generic
 /// store writes 128 single floats (a fifth of the int8 layers' time).
 __attribute__((target(AVX512), always_inline))
-static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int x, const int32_t *sums) {
-    float v[8 * EI_I8_BLOCK];
-    ei_i8_epilogue(c, block, 8, sums, 1, v);
+static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int x, const float *v) {
     __m512 r[8], t[8], s[8];
     for (int p = 0; p < 8; p++) r[p] = _mm512_loadu_ps(v + p * 16);   // 128-bit lane L: channels 4L..4L+3
     for (int p = 0; p < 8; p += 2) {
@@ -163,34 +161,57 @@ static inline void store_8x16_avx512(const ei_i8_conv *c, int block, int y, int 
     }
 }
 
-/// ei_i8_store requantised for an int8 reader: a pixel's bytes of this block are contiguous in the
-/// reader's HWC layout, so each pixel's 16 channels are quantised in one vector and stored at once.
-/// The same operations as the quantiser (multiply, min 127, round half to even, saturate, max -127),
-/// so the same bytes as ei_i8_quantize_one.
+/// The epilogue's floats v[pixel][16] requantised for an int8 reader: a pixel's bytes of this
+/// block are contiguous in the reader's HWC layout. Four pixels at a time: their int32 are packed
+/// to bytes with signed saturation (each 128-bit lane then holds a 4-channel group of the four
+/// pixels) and one dword permute makes each lane one pixel's 16 bytes. The same operations as the
+/// quantiser (multiply, min 127, round half to even, saturate, max -127), so the same bytes as
+/// ei_i8_quantize_one; min(127, v) keeps NaN (second operand), which converts to INT32_MIN.
 __attribute__((target(AVX512), always_inline))
-static inline void store_requant_avx512(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums) {
-    float v[8 * EI_I8_BLOCK];
-    ei_i8_epilogue(c, block, pixels, sums, 1, v);
+static inline void store_requant_avx512(const ei_i8_conv *c, const ei_i8_requant *r, int block, int y, int x,
+                                        int pixels, const float *v) {
     int bytes;
-    int8_t *dst = ei_i8_requant_at(c, block, y, x, &bytes);
+    int8_t *dst = ei_i8_requant_at(c, r, block, y, x, &bytes);
     const int lanes = ei_i8_block_lanes(c, block);
     const __mmask16 keep = (__mmask16)((1u << lanes) - 1), store = (__mmask16)((1u << bytes) - 1);
-    const __m512 inv = _mm512_set1_ps(c->requant->inv_scale), top = _mm512_set1_ps(127.0f);
-    const __m128i bottom = _mm_set1_epi8(-127), flip = _mm_set1_epi8(c->requant->offset ? (char)0x80 : 0);
-    const size_t cin4 = (size_t)ei_i8_requant_cin4(c);
-    for (int p = 0; p < pixels; p++) {
-        // min(127, v) keeps NaN (second operand), which converts to INT32_MIN and ends at -127
-        __m512 q = _mm512_min_ps(top, _mm512_mul_ps(_mm512_maskz_loadu_ps(keep, v + p * EI_I8_BLOCK), inv));
-        __m128i b = _mm_max_epi8(_mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(q)), bottom);
-        _mm_mask_storeu_epi8(dst + p * cin4, store, _mm_xor_si128(b, flip));
+    const __m512 inv = _mm512_set1_ps(r->inv_scale), top = _mm512_set1_ps(127.0f);
+    const __m512i bottom = _mm512_set1_epi8(-127), flip = _mm512_set1_epi8(r->offset ? (char)0x80 : 0);
+    const __m512i by_pixel = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const size_t cin4 = (size_t)r->cin4;
+    for (int p0 = 0; p0 < pixels; p0 += 4) {
+        const int n = pixels - p0 < 4 ? pixels - p0 : 4;
+        __m512i q[4];
+        for (int p = 0; p < 4; p++) {
+            __m512 f = _mm512_maskz_loadu_ps(p < n ? keep : 0, v + (p0 + p) * EI_I8_BLOCK);
+            q[p] = _mm512_cvtps_epi32(_mm512_min_ps(top, _mm512_mul_ps(f, inv)));
+        }
+        __m512i b = _mm512_packs_epi16(_mm512_packs_epi32(q[0], q[1]), _mm512_packs_epi32(q[2], q[3]));
+        b = _mm512_permutexvar_epi32(by_pixel, _mm512_xor_si512(_mm512_max_epi8(b, bottom), flip));
+        const __m128i px[4] = {_mm512_castsi512_si128(b), _mm512_extracti32x4_epi32(b, 1),
+                               _mm512_extracti32x4_epi32(b, 2), _mm512_extracti32x4_epi32(b, 3)};
+        int8_t *out = dst + (size_t)p0 * cin4;
+        for (int p = 0; p < n; p++) {
+            if (bytes == EI_I8_BLOCK) _mm_storeu_si128((__m128i *)(out + p * cin4), px[p]);
+            else _mm_mask_storeu_epi8(out + p * cin4, store, px[p]);
+        }
     }
 }
 
+/// ei_i8_store with the epilogue computed once for the float output (transposed in registers for
+/// full steps) and every int8 reader.
 __attribute__((target(AVX512), always_inline))
 static inline void store_avx512(const ei_i8_conv *c, int block, int y, int x, int pixels, const int32_t *sums) {
-    if (c->requant) store_requant_avx512(c, block, y, x, pixels, sums);
-    else if (pixels == 8 && c->output && ei_i8_block_lanes(c, block) == EI_I8_BLOCK) store_8x16_avx512(c, block, y, x, sums);
-    else ei_i8_store(c, block, y, x, pixels, sums, 1);
+    if (!c->output && !c->requant_count) {
+        ei_i8_store(c, block, y, x, pixels, sums, 1);
+        return;
+    }
+    float v[8 * EI_I8_BLOCK];
+    ei_i8_epilogue(c, block, pixels, sums, 1, v);
+    if (c->output) {
+        if (pixels == 8 && ei_i8_block_lanes(c, block) == EI_I8_BLOCK) store_8x16_avx512(c, block, y, x, v);
+        else ei_i8_store_floats(c, block, y, x, pixels, v);
+    }
+    for (int k = 0; k < c->requant_count; k++) store_requant_avx512(c, c->requant + k, block, y, x, pixels, v);
 }
 
 __attribute__((target(AVX512)))

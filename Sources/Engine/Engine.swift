@@ -113,6 +113,12 @@ public final class Engine {
         try plan(height: padded(height), width: padded(width)).quantizedForStep.compactMap { $0 }
     }
 
+    /// Int8 convolution steps whose input their producers stored quantised besides its floats (tests).
+    func sideQuantizedInputSteps(height: Int, width: Int) throws(EngineError) -> [Int] {
+        let buffers = try plan(height: padded(height), width: padded(width)).sideInputBuffer
+        return buffers.indices.filter { buffers[$0] != nil }
+    }
+
     func plan(height: Int, width: Int) throws(EngineError) -> Plan {
         if let plan, plan.height == height, plan.width == width { return plan }
         let shapes: [Shape]
@@ -224,9 +230,9 @@ public final class Engine {
             var mixAfter = gate
             let reader = int8Reader(of: value, plan: plan)   // stores its reader's quantised input
             if let int8 = layer.int8 {
-                int8.run(a, isQuantized: plan.quantizedForStep[step.inputs[0]] != nil, geometry: g,
-                         activation: layer.activation, output: out, outputStrides: plan.strides(value),
-                         requantizedFor: reader, pool: pool)
+                int8.run(a, quantized: plan.quantizedInput(ofStep: value - 1, step), geometry: g,
+                         activation: layer.activation, output: reader == nil ? out : nil,
+                         outputStrides: plan.strides(value), requantized: plan.requantizations[value], pool: pool)
             } else {
                 switch plan.kernels[value - 1] {
                 case .winograd:

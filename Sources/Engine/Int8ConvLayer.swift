@@ -32,31 +32,25 @@ struct Int8ConvLayer {
         self.context = context
     }
 
-    /// input: planar floats, or with `isQuantized` the bytes its producer quantised for this layer.
+    /// input: planar floats, or `quantized`, the bytes its producers quantised for this layer.
     /// output: floats, at `outputStrides` (nil for dense planes, else a float reader's padded layout,
-    /// Plan.paddedInputs); or, with `requantizedFor`, the quantised input of that int8 reader (its
-    /// layer and geometry), which `output` then holds as bytes.
-    func run(_ input: UnsafePointer<Float>, isQuantized: Bool, geometry: ConvGeometry, activation: ActivationFunction,
-             output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
-             requantizedFor reader: (layer: Int8ConvLayer, geometry: ConvGeometry)?, pool: ThreadPool?) {
+    /// Plan.paddedInputs), and/or the quantised inputs of int8 readers (Plan.requantizations).
+    func run(_ input: UnsafePointer<Float>, quantized: UnsafePointer<Int8>?, geometry: ConvGeometry,
+             activation: ActivationFunction, output: UnsafeMutablePointer<Float>?, outputStrides: PlaneStrides?,
+             requantized: [Int8Requantization], pool: ThreadPool?) {
         let path = context.path
-        let bytes = isQuantized
-            ? UnsafeRawPointer(input).assumingMemoryBound(to: Int8.self)
-            : quantizeForInt8(input, geometry: geometry, inputScale: weights.inputScale, path: path,
-                              scratch: context.scratch, pool: pool)
-        if let reader {
-            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation,
-                       requantized: reader.layer.requantization(reader.geometry, into: output), path: path, pool: pool)
-        } else {
-            conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
-                       outputStrides: outputStrides, path: path, pool: pool)
-        }
+        let bytes = quantized ?? quantizeForInt8(input, geometry: geometry, inputScale: weights.inputScale, path: path,
+                                                 scratch: context.scratch, pool: pool)
+        conv2DInt8(quantized: bytes, geometry: geometry, weights: weights, activation: activation, output: output,
+                   outputStrides: outputStrides, requantized: requantized, path: path, pool: pool)
     }
 
-    /// Where a producer stores this layer's quantised input (`geometry`: this layer's) in `out`.
-    func requantization(_ geometry: ConvGeometry, into out: UnsafeMutablePointer<Float>) -> Int8Requantization {
+    /// Where a producer stores this layer's quantised input (`geometry`: this layer's) in `out`,
+    /// from input channel `channel` on.
+    func requantization(_ geometry: ConvGeometry, into out: UnsafeMutablePointer<Float>,
+                        channel: Int = 0) -> Int8Requantization {
         Int8Requantization(reader: geometry, readerScale: weights.inputScale,
-                           bytes: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self))
+                           bytes: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Int8.self), channel: channel)
     }
 
     /// Bilinear upsampling of `input` stored as this layer's quantised input (its only reader).

@@ -23,6 +23,9 @@ import ModelFile
 /// one whose only reader is an int8 convolution stores its result already quantised in that
 /// convolution's padded int8 layout (`quantizedInputs`; Kernels/Int8/UpsampleQuantized.swift,
 /// DirectX16Quantized.swift, `Int8Requantization`); the value's buffer then holds those bytes.
+/// Values with float readers as well are stored twice by their int8 convolution: floats, and the
+/// int8 reader's quantised input in a byte buffer of its own, a concat's by each of its producers
+/// into its channels (`sideQuantizedInputs`).
 final class Plan {
     let height: Int, width: Int          // padded input size
     let shapes: [Shape]                  // per value id
@@ -33,6 +36,8 @@ final class Plan {
     let mixFused: [Bool]                 // per step: a mix its gate conv has already computed
     let paddedLayoutOfValue: [PaddedLayout?]  // per value: planned inside its reader's padded layout
     let quantizedForStep: [Int?]         // per value: the int8 convolution step its producer quantises it for
+    let sideInputBuffer: [Int?]          // per step: the buffer its producers stored its quantised input in
+    let requantizations: [[Int8Requantization]]  // per value: the int8 inputs its int8 convolution stores
     let buffers: [AlignedBuffer]
     let scratch: AlignedBuffer           // zero-padded conv input copies, upsampling tables (one step at a time)
     var kernels: [ConvKernel?]           // per step: the convolution kernel chosen at this size
@@ -63,6 +68,11 @@ final class Plan {
                                    floatProducer: { padInPlace && kernels[$0] == .directX16 },
                                    planned: { sliceOf[$0] == nil && mixOfGate[$0] == nil })
             : [Int?](repeating: nil, count: shapes.count)
+        let side = quantizeInProducers
+            ? Plan.sideQuantizedInputs(steps: steps, shapes: shapes, quantized: quantized)
+            : [[(reader: Int, channel: Int)]](repeating: [], count: shapes.count)
+        var sideBuffer = [Int?](repeating: nil, count: steps.count)
+        func bytesFloats(_ reader: Int) -> Int { (Int8ConvWeights.scratchBytes(Plan.geometry(steps[reader], shapes)!) + 3) / 4 }
 
         var sizes: [Int] = []            // capacity of each planned buffer
         var free: [Int] = []             // planned buffers not holding a live value
@@ -90,7 +100,7 @@ final class Plan {
             } else if let layout = padded[v] {
                 (assignment[v], offsets[v]) = (allocate(layout.floats(channels: shapes[v].channels)), layout.origin)
             } else if let reader = quantized[v] {
-                assignment[v] = allocate((Int8ConvWeights.scratchBytes(Plan.geometry(steps[reader], shapes)!) + 3) / 4)
+                assignment[v] = allocate(bytesFloats(reader))
             } else {
                 assignment[v] = allocate(shapes[v].count)
             }
@@ -105,6 +115,7 @@ final class Plan {
             } else {
                 place(value)
             }
+            for t in side[value] where sideBuffer[t.reader] == nil { sideBuffer[t.reader] = allocate(bytesFloats(t.reader)) }
             if case .conv(let layer) = step.kind, let g = Plan.geometry(step, shapes) {
                 // The measuring plan holds the scratch of every kernel a layer may be timed with;
                 // the chosen kernels' plan only theirs, without the copies of inputs laid out in place.
@@ -131,6 +142,7 @@ final class Plan {
             for v in 0...value where lastUse[v] == i && sliceOf[v] == nil && mixOfGate[v] == nil && assignment[v] >= 0 {
                 free.append(assignment[v])
             }
+            if let b = sideBuffer[i] { free.append(b) }
         }
         bufferOfValue = assignment
         offsetOfValue = offsets
@@ -143,7 +155,18 @@ final class Plan {
         mixFused = mixSteps
         paddedLayoutOfValue = padded
         quantizedForStep = quantized
-        buffers = sizes.map { AlignedBuffer(count: $0) }
+        sideInputBuffer = sideBuffer
+        let buffers = sizes.map { AlignedBuffer(count: $0) }
+        self.buffers = buffers
+        requantizations = (0..<shapes.count).map { v in
+            func target(_ reader: Int, _ out: UnsafeMutablePointer<Float>, channel: Int) -> Int8Requantization {
+                guard case .conv(let layer) = steps[reader].kind, let int8 = layer.int8 else { fatalError("not int8") }
+                return int8.requantization(Plan.geometry(steps[reader], shapes)!, into: out, channel: channel)
+            }
+            guard v > 0, case .conv(let producer) = steps[v - 1].kind, producer.int8 != nil else { return [] }
+            let own = quantized[v].map { [target($0, buffers[assignment[v]].pointer + offsets[v], channel: 0)] } ?? []
+            return own + side[v].map { target($0.reader, buffers[sideBuffer[$0.reader]!].pointer, channel: $0.channel) }
+        }
         scratch = AlignedBuffer(count: scratchCount)
         self.kernels = kernels
     }
@@ -151,6 +174,12 @@ final class Plan {
     func pointer(_ value: Int) -> UnsafeMutablePointer<Float> { buffers[bufferOfValue[value]].pointer + offsetOfValue[value] }
     /// Where the producer of `value` stores its rows: nil for dense planes.
     func strides(_ value: Int) -> PlaneStrides? { paddedLayoutOfValue[value]?.strides }
+    /// The bytes an int8 convolution step's producers stored as its quantised input, if they did.
+    func quantizedInput(ofStep i: Int, _ step: Step) -> UnsafePointer<Int8>? {
+        let v = step.inputs[0]
+        let floats = quantizedForStep[v] == i ? pointer(v) : sideInputBuffer[i].map { buffers[$0].pointer }
+        return floats.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int8.self) }
+    }
     /// Whether a convolution's input already sits in its padded layout.
     func readsPaddedInput(_ step: Step) -> Bool { paddedLayoutOfValue[step.inputs[0]] != nil }
 
@@ -217,6 +246,38 @@ final class Plan {
             }
         }
         return reader
+    }
+
+    /// Values an int8 convolution stores as floats and also quantised for an int8 reader, which it
+    /// does not read alone (`quantized` has the values with one): value -> [(reading step, the
+    /// value's first channel in its input)]. A reader qualifies when its input is made by an int8
+    /// convolution or is a concat of values so made, each but the last with a multiple of 4 channels
+    /// (a producer writes its channels rounded up to 4). (A gate stored as its mix is never one: its
+    /// only reader is the mix.)
+    static func sideQuantizedInputs(steps: [Step], shapes: [Shape], quantized: [Int?]) -> [[(reader: Int, channel: Int)]] {
+        var targets = [[(reader: Int, channel: Int)]](repeating: [], count: steps.count + 1)
+        func int8Made(_ v: Int) -> Bool {
+            guard v != 0, case .conv(let layer) = steps[v - 1].kind else { return false }
+            return layer.int8 != nil
+        }
+        for (i, step) in steps.enumerated() {
+            guard case .conv(let layer) = step.kind, layer.int8 != nil else { continue }
+            let v = step.inputs[0]
+            guard v != 0, quantized[v] == nil else { continue }
+            if int8Made(v) {
+                targets[v].append((i, 0))
+            } else if case .concat = steps[v - 1].kind {
+                let parts = steps[v - 1].inputs
+                guard parts.allSatisfy(int8Made), parts.dropLast().allSatisfy({ shapes[$0].channels % 4 == 0 })
+                else { continue }
+                var channel = 0
+                for u in parts {
+                    targets[u].append((i, channel))
+                    channel += shapes[u].channels
+                }
+            }
+        }
+        return targets
     }
 
     /// Which values become slices of a concat's buffer: value -> (concat value, float offset), and

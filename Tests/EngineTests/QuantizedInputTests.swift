@@ -50,9 +50,40 @@ final class QuantizedInputTests: XCTestCase {
         return try LoadedModel(b.bytes(extra: [(ModelFile.activationScalesKey, MetaValue.f32Array(scales))]))
     }
 
+    /// Int8 convolutions with float readers too, which store floats and their int8 readers' inputs
+    /// (Plan.sideQuantizedInputs), as the shipped models' gated skips need. Stored for: the readers
+    /// of p, q and r (each also read by a concat or a mix), and of the concats k (q and r, 12 + 12
+    /// channels) and n (t, 8 channels, then p's 6). Not: the reader of j (its first part, p, has 6
+    /// channels, so its rounded-up bytes would cover the next part's), of l (m1 is a mix), nor of v
+    /// (an add).
+    static func sideStoringModel() throws -> LoadedModel {
+        var b = ModelBuilder(channels: 1, sizeMultiple: 4)
+        let e = b.conv(0, in: 1, out: 4)                                                 // 1, float
+        let p = b.conv(e, in: 4, out: 6, dtype: .i8)                                     // 2
+        let q = b.conv(p, in: 6, out: 12, dtype: .i8)                                    // 3
+        let r = b.conv(q, in: 12, out: 12, dtype: .i8)                                   // 4
+        let s = b.conv(r, in: 12, out: 12, dtype: .i8)                                   // 5
+        let k = b.node(.concat, [q, r])                                                  // 6
+        let g = b.conv(k, in: 24, out: 12, k: 1, pad: 0, activation: .sigmoid, dtype: .i8)  // 7
+        let m1 = b.node(.mix, [g, q, r])                                                 // 8
+        let j = b.node(.concat, [p, s])                                                  // 9
+        let t = b.conv(j, in: 18, out: 8, dtype: .i8)                                    // 10
+        let n = b.node(.concat, [t, p])                                                  // 11
+        let u = b.conv(n, in: 14, out: 12, k: 1, pad: 0, dtype: .i8)                     // 12
+        let l = b.node(.concat, [m1, u])                                                 // 13
+        let w = b.conv(l, in: 24, out: 8, dtype: .i8)                                    // 14
+        let v = b.node(.add, [w, t])                                                     // 15
+        let x = b.conv(v, in: 8, out: 4, dtype: .i8)                                     // 16
+        b.conv(x, in: 4, out: 1, activation: .none)                                      // 17, output
+        var scales = [Float](repeating: 0, count: b.nodes.count)
+        for node in [1, 2, 3, 4, 6, 9, 11, 13, 15] { scales[node] = 2.0 / 127 }
+        return try LoadedModel(b.bytes(extra: [(ModelFile.activationScalesKey, MetaValue.f32Array(scales))]))
+    }
+
     func testQuantisingInProducersChangesNoBit() throws {
         try assertFusionChangesNoBit(try Self.model(), int8Convolutions: 5)
         try assertFusionChangesNoBit(try Self.requantizingModel(), int8Convolutions: 7)
+        try assertFusionChangesNoBit(try Self.sideStoringModel(), int8Convolutions: 9)
     }
 
     private func assertFusionChangesNoBit(_ loaded: LoadedModel, int8Convolutions: Int) throws {
@@ -65,6 +96,7 @@ final class QuantizedInputTests: XCTestCase {
             XCTAssertFalse(try fused.quantizedInputSteps(height: 16, width: 16).isEmpty)
             try assertSameBits(fused, separate, "threads \(threads)")
             XCTAssertTrue(try separate.quantizedInputSteps(height: 16, width: 16).isEmpty)
+            XCTAssertTrue(try separate.sideQuantizedInputSteps(height: 16, width: 16).isEmpty)
         }
     }
 
@@ -82,6 +114,13 @@ final class QuantizedInputTests: XCTestCase {
                            .quantizedInputSteps(height: 16, width: 16), [1, 2, 3, 9, 10])
         XCTAssertEqual(try Engine(model: requantizing.model, policy: .force(.direct))
                            .quantizedInputSteps(height: 16, width: 16), [2, 3, 10])
+        // r has an add as well: its int8 producer stores floats and the input of s (value 5).
+        XCTAssertEqual(try Engine(model: requantizing.model).sideQuantizedInputSteps(height: 16, width: 16), [4])
+        let sideStoring = try Self.sideStoringModel().model
+        // The readers of p, q, r, k and n: values 3, 4, 5, 7 and 12; e, read by p alone, is stored in p's input.
+        let forced = Engine(model: sideStoring, policy: .force(.directX16))
+        XCTAssertEqual(try forced.sideQuantizedInputSteps(height: 16, width: 16), [2, 3, 4, 6, 11])
+        XCTAssertEqual(try forced.quantizedInputSteps(height: 16, width: 16), [1])
         XCTAssertTrue(try Engine(model: loaded.model, int8: false).quantizedInputSteps(height: 16, width: 16).isEmpty)
         XCTAssertTrue(try Engine(model: loaded.model, kernels: .reference).quantizedInputSteps(height: 16, width: 16).isEmpty)
     }

@@ -40,8 +40,8 @@ final class Int8RequantizationTests: XCTestCase {
                         var out = [Int8](repeating: 99, count: bytes)
                         out.withUnsafeMutableBufferPointer { o in
                             conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
-                                       requantized: Int8Requantization(reader: reader, readerScale: readerScale,
-                                                                       bytes: o.baseAddress!),
+                                       requantized: [Int8Requantization(reader: reader, readerScale: readerScale,
+                                                                        bytes: o.baseAddress!)],
                                        path: path, pool: threads > 1 ? pool : nil)
                         }
                         let wrong = (0..<bytes).filter { out[$0] != expected[$0] }.count
@@ -50,6 +50,74 @@ final class Int8RequantizationTests: XCTestCase {
                     }
                 }
                 withExtendedLifetime((inputScratch, expectedScratch)) {}
+            }
+        }
+    }
+
+    /// A convolution whose output has float readers too stores its floats and, at once, the inputs
+    /// of its int8 readers: here its own reader's and a concat's (the output as the slice after 4k
+    /// channels of another value, or before them). The floats must not change, each reader gets the
+    /// bytes of quantising them, and the concat's other channels stay untouched.
+    func testFloatsAndSeveralReadersAtOnce() {
+        var rng = SeededRandom(79)
+        let pool = ThreadPool(threads: 3)
+        // (in, out, height, width, stride, the other concat part's channels, whether it comes first)
+        for (cin, cout, h, w, stride, other, otherFirst) in [(8, 20, 5, 19, 1, 4, true), (12, 32, 6, 13, 2, 16, false),
+                                                             (4, 6, 3, 7, 1, 8, true), (16, 36, 4, 29, 1, 12, false)] {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: 3, kernelW: 3, strideH: stride,
+                                 strideW: stride, padH: 1, padW: 1, inHeight: h, inWidth: w)
+            let own = ConvGeometry(inChannels: cout, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1,
+                                   inHeight: g.outHeight, inWidth: g.outWidth)
+            let concat = ConvGeometry(inChannels: cout + other, outChannels: 4, kernelH: 1, kernelW: 1,
+                                      inHeight: g.outHeight, inWidth: g.outWidth)
+            let q = (0..<(cout * cin * 9)).map { _ in Int8(clamping: Int((rng.next() * 127).rounded())) }
+            let weights = Int8ConvWeights(weights: q, weightScales: [Float](repeating: 0.01, count: cout),
+                                          bias: rng.floats(cout), inputScale: 2.0 / 127, outChannels: cout,
+                                          inChannels: cin, kernelH: 3, kernelW: 3)
+            let input = rng.floats(cin * h * w).map { $0 * 3 }
+            let otherPart = rng.floats(other * g.outHeight * g.outWidth)
+            let (ownScale, concatScale): (Float, Float) = (1.5 / 127, 2.5 / 127)
+            for path in Int8KernelPath.all.filter(\.isSupported) {
+                let scratches = (Int8Scratch(), Int8Scratch(), Int8Scratch())
+                let quantized = quantizeForInt8(input, geometry: g, inputScale: weights.inputScale, path: path,
+                                                scratch: scratches.0)
+                for activation in [ActivationFunction.leakyRelu(0.2), .sigmoid] {
+                    var floats = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
+                    conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+                               output: &floats, path: path)
+                    let expectedOwn = quantizeForInt8(floats, geometry: own, inputScale: ownScale, path: path,
+                                                      scratch: scratches.1)
+                    let parts = otherFirst ? otherPart + floats : floats + otherPart
+                    let expectedConcat = quantizeForInt8(parts, geometry: concat, inputScale: concatScale, path: path,
+                                                         scratch: scratches.2)
+                    // The other part's bytes, as its own producer would have stored them.
+                    let concatBytes = (0..<Int8ConvWeights.scratchBytes(concat)).map { i -> Int8 in
+                        let channel = i % ((cout + other + 3) / 4 * 4)
+                        let mine = otherFirst ? channel >= other : channel < (cout + 3) / 4 * 4
+                        return mine ? 99 : expectedConcat[i]
+                    }
+                    for threads in [1, 3] {
+                        var out = [Float](repeating: .nan, count: floats.count)
+                        var ownBytes = [Int8](repeating: 99, count: Int8ConvWeights.scratchBytes(own))
+                        var concatOut = concatBytes
+                        ownBytes.withUnsafeMutableBufferPointer { o in
+                            concatOut.withUnsafeMutableBufferPointer { cc in
+                                conv2DInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
+                                           output: &out, requantized: [
+                                               Int8Requantization(reader: own, readerScale: ownScale, bytes: o.baseAddress!),
+                                               Int8Requantization(reader: concat, readerScale: concatScale,
+                                                                  bytes: cc.baseAddress!, channel: otherFirst ? other : 0)],
+                                           path: path, pool: threads > 1 ? pool : nil)
+                            }
+                        }
+                        let label = "\(path.name) \(cin)->\(cout) \(h)x\(w) + \(other) \(activation) threads \(threads)"
+                        XCTAssertEqual(out.indices.filter { out[$0].bitPattern != floats[$0].bitPattern }.count, 0, label)
+                        withExtendedLifetime(scratches) {
+                            XCTAssertEqual((0..<ownBytes.count).filter { ownBytes[$0] != expectedOwn[$0] }.count, 0, label)
+                            XCTAssertEqual((0..<concatOut.count).filter { concatOut[$0] != expectedConcat[$0] }.count, 0, label)
+                        }
+                    }
+                }
             }
         }
     }

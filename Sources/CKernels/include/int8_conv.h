@@ -79,12 +79,17 @@ int8_t *ei_i8_quantize_padding(int8_t *dst, int py, int h, int w, int channels, 
                                int pad_left, int path);
 
 /// Where an int8 convolution stores its output for an int8 reader: that reader's padded HWC input
-/// bytes (ei_i8_quantize_rows' layout, channels = the producer's out_channels), quantised with the
-/// reader's scale and path as ei_i8_quantize_rows would quantise the float output, byte for byte.
+/// bytes (ei_i8_quantize_rows' layout), quantised with the reader's scale and path as
+/// ei_i8_quantize_rows would quantise the float output, byte for byte. The output may be a slice
+/// of the reader's input (a concat's): its channels start at byte `channel` of each `cin4`-byte
+/// pixel, and it writes the producer's out_channels rounded up to 4 (those past out_channels
+/// q = 0), so a slice that is not the last must have a multiple of 4 channels.
 /// Only image pixels are written; the caller writes the padding (ei_i8_quantize_padding).
 typedef struct {
     int8_t *dst;                // the reader's padded HWC bytes
     int padded_w, pad_top, pad_left;
+    int cin4;                   // bytes per pixel of the reader's input
+    int channel;                // the producer's first channel in it (a multiple of 4)
     float inv_scale;            // 1 / the reader's activation scale
     int offset;                 // ei_i8_input_offset(the reader's path)
 } ei_i8_requant;
@@ -103,9 +108,10 @@ typedef struct {
     const float *bias;          // blocks * 16 floats
     int activation;
     float alpha;                // leaky_relu slope
-    float *output;              // planar [out_channels][out_h][out_w] at out_row, out_plane; or NULL, then:
-    int32_t *output_i32;        // the raw sums, same layout (tests)
-    const ei_i8_requant *requant; // or, when not NULL (output NULL): the epilogue's floats requantised
+    float *output;              // planar [out_channels][out_h][out_w] at out_row, out_plane, or NULL
+    const ei_i8_requant *requant; // and/or the epilogue's floats requantised for requant_count readers
+    int requant_count;
+    int32_t *output_i32;        // with neither: the raw sums, planar as output (tests)
 } ei_i8_conv;
 
 /// One output row `y` of output-channel block `block`, computed with `path` (must be supported).

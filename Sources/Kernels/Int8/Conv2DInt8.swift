@@ -50,51 +50,63 @@ public func conv2DInt8(input: UnsafePointer<Float>, geometry g: ConvGeometry, we
                outputStrides: outputStrides, path: path, pool: pool)
 }
 
-/// The same on input its producer already quantised (`upsampleBilinearQuantized`): the padded HWC
-/// bytes `quantizeForInt8` would write for this geometry, scale and path.
-public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
-                       activation: ActivationFunction, output: UnsafeMutablePointer<Float>,
-                       outputStrides: PlaneStrides? = nil, path: Int8KernelPath, pool: ThreadPool? = nil) {
-    runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation,
-            output: output, strides: outputStrides, sums: nil, path: path, pool: pool)
-}
-
 /// Where an int8 convolution stores its output for an int8 reader (fused requantisation): `bytes`
 /// (`Int8ConvWeights.scratchBytes(reader)`) get what `quantizeForInt8` would make of the float
-/// output for `reader` at `readerScale`, padding included, so the floats are never stored.
+/// output for `reader` at `readerScale`, padding included. The output may be a slice of the
+/// reader's input, a concat's, starting at input channel `channel`; a slice that is not the last
+/// needs a multiple of 4 channels (the producer writes its channels rounded up to 4).
 public struct Int8Requantization {
     public let reader: ConvGeometry
     public let readerScale: Float
     public let bytes: UnsafeMutablePointer<Int8>
-    public init(reader: ConvGeometry, readerScale: Float, bytes: UnsafeMutablePointer<Int8>) {
-        (self.reader, self.readerScale, self.bytes) = (reader, readerScale, bytes)
+    public let channel: Int
+    public init(reader: ConvGeometry, readerScale: Float, bytes: UnsafeMutablePointer<Int8>, channel: Int = 0) {
+        (self.reader, self.readerScale, self.bytes, self.channel) = (reader, readerScale, bytes, channel)
     }
 
-    /// Traps unless the reader's input is the output of `producer`.
+    /// Traps unless the reader's input channels from `channel` on are the output of `producer`.
     func checkReads(_ producer: ConvGeometry) {
-        precondition(reader.inChannels == producer.outChannels && reader.inHeight == producer.outHeight
-                     && reader.inWidth == producer.outWidth, "the reader's input is not this convolution's output")
+        let end = channel + producer.outChannels
+        precondition(channel >= 0 && channel % 4 == 0 && end <= reader.inChannels
+                     && (end == reader.inChannels || producer.outChannels % 4 == 0)
+                     && reader.inHeight == producer.outHeight && reader.inWidth == producer.outWidth,
+                     "the reader's input is not this convolution's output")
+    }
+
+    /// Writes the reader's padding (q = 0, all its channels): a few bytes a row, not worth threads.
+    func writePadding(path: Int8KernelPath) {
+        for py in 0..<reader.paddedHeight {
+            _ = ei_i8_quantize_padding(bytes, Int32(py), Int32(reader.inHeight), Int32(reader.inWidth),
+                                       Int32(reader.inChannels), Int32(reader.paddedWidth), Int32(reader.padH),
+                                       Int32(reader.padW), path.rawValue)
+        }
+    }
+
+    func c(path: Int8KernelPath) -> ei_i8_requant {
+        ei_i8_requant(dst: bytes, padded_w: Int32(reader.paddedWidth), pad_top: Int32(reader.padH),
+                      pad_left: Int32(reader.padW), cin4: Int32((reader.inChannels + 3) / 4 * 4),
+                      channel: Int32(channel), inv_scale: 1 / readerScale, offset: ei_i8_input_offset(path.rawValue))
     }
 }
 
-/// The same on quantised input, storing its output requantised for an int8 reader (in the reader's
-/// path: an engine has one).
+/// The same on input its producer already quantised (`upsampleBilinearQuantized`, or an int8
+/// convolution's `requantized`): the padded HWC bytes `quantizeForInt8` would write for this
+/// geometry, scale and path. The output goes to `output` (planar float, or rows and planes at
+/// `outputStrides`) and/or, requantised, to the inputs of the int8 readers in `requantized` (in
+/// their path: an engine has one); at least one of the two.
 public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
-                       activation: ActivationFunction, requantized r: Int8Requantization, path: Int8KernelPath,
-                       pool: ThreadPool? = nil) {
-    r.checkReads(g)
-    let reader = r.reader
-    for py in 0..<reader.paddedHeight {      // the padding: a few bytes a row, not worth threads
-        _ = ei_i8_quantize_padding(r.bytes, Int32(py), Int32(reader.inHeight), Int32(reader.inWidth),
-                                   Int32(reader.inChannels), Int32(reader.paddedWidth), Int32(reader.padH),
-                                   Int32(reader.padW), path.rawValue)
+                       activation: ActivationFunction, output: UnsafeMutablePointer<Float>? = nil,
+                       outputStrides: PlaneStrides? = nil, requantized: [Int8Requantization] = [],
+                       path: Int8KernelPath, pool: ThreadPool? = nil) {
+    precondition(output != nil || !requantized.isEmpty, "an int8 convolution with nowhere to store")
+    for r in requantized {
+        r.checkReads(g)
+        r.writePadding(path: path)
     }
-    var requant = ei_i8_requant(dst: r.bytes, padded_w: Int32(reader.paddedWidth), pad_top: Int32(reader.padH),
-                                pad_left: Int32(reader.padW), inv_scale: 1 / r.readerScale,
-                                offset: ei_i8_input_offset(path.rawValue))
-    withUnsafePointer(to: &requant) { rq in
-        runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation, output: nil, strides: nil,
-                sums: nil, requant: rq, path: path, pool: pool)
+    withUnsafeTemporaryAllocation(of: ei_i8_requant.self, capacity: requantized.count) { targets in
+        for (k, r) in requantized.enumerated() { (targets.baseAddress! + k).initialize(to: r.c(path: path)) }
+        runInt8(quantized: quantized, geometry: g, weights: weights, activation: activation, output: output,
+                strides: outputStrides, sums: nil, requant: UnsafeBufferPointer(targets), path: path, pool: pool)
     }
 }
 
@@ -140,7 +152,8 @@ private struct QuantizeJob {
 
 private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, weights: Int8ConvWeights,
                      activation: ActivationFunction, output: UnsafeMutablePointer<Float>?, strides: PlaneStrides?,
-                     sums: UnsafeMutablePointer<Int32>?, requant: UnsafePointer<ei_i8_requant>? = nil,
+                     sums: UnsafeMutablePointer<Int32>?,
+                     requant: UnsafeBufferPointer<ei_i8_requant> = UnsafeBufferPointer(start: nil, count: 0),
                      path: Int8KernelPath, pool: ThreadPool?) {
     precondition(weights.outChannels == g.outChannels && weights.inChannels == g.inChannels
                  && weights.kernelH == g.kernelH && weights.kernelW == g.kernelW,
@@ -156,7 +169,8 @@ private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, w
         out_row: Int32(strides.row), out_plane: Int32(strides.plane),
         weights: UnsafePointer(weights.packed), weight_sums: UnsafePointer(weights.sums),
         scale: UnsafePointer(weights.scale.pointer), bias: UnsafePointer(weights.bias.pointer),
-        activation: code, alpha: alpha, output: output, output_i32: sums, requant: requant)
+        activation: code, alpha: alpha, output: output, requant: requant.baseAddress,
+        requant_count: Int32(requant.count), output_i32: sums)
     let blocks = (g.outChannels + Int(EI_I8_BLOCK) - 1) / Int(EI_I8_BLOCK)
     let rows = g.outHeight
     let raw = path.rawValue

@@ -21,6 +21,7 @@ public func conv2DDirectX16Quantized(input: UnsafePointer<Float>, geometry g: Co
                  && !g.isPointwise, "packed weights do not match the convolution, or it is 1x1")
     precondition(!inputIsPadded || g.directX16InputLayout != nil, "this convolution reads no padded layout")
     r.checkReads(g)
+    precondition(r.channel == 0 && r.reader.inChannels == g.outChannels, "the reader's input is more than this output")
     let stride = quantizerTileStride(g.outWidth)
     let conv = directX16Job(input: input, geometry: g, weights: weights, activation: activation, output: scratch,
                             outputStrides: PlaneStrides(row: 0, plane: stride), inputIsPadded: inputIsPadded,
