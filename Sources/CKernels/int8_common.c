@@ -239,6 +239,20 @@ int ei_i8_disabled_by_env(void) {
     return v && v[0] && strcmp(v, "0") != 0;
 }
 
+int ei_i8_blocks_per_item(int path) { return path == EI_I8_AVX512_VNNI ? 2 : 1; }
+
+void ei_i8_conv_item(const ei_i8_conv *c, int path, int block, int y) {
+    const int blocks = (c->out_channels + EI_I8_BLOCK - 1) / EI_I8_BLOCK;
+#if defined(__x86_64__)
+    if (path == EI_I8_AVX512_VNNI && block + 1 < blocks) {
+        ei_i8_row2_avx512_vnni(c, block, y);
+        return;
+    }
+#endif
+    const int end = block + ei_i8_blocks_per_item(path);
+    for (int b = block; b < end && b < blocks; b++) ei_i8_conv_row(c, path, b, y);
+}
+
 void ei_i8_conv_row(const ei_i8_conv *c, int path, int block, int y) {
     switch (path) {
 #if defined(__x86_64__)

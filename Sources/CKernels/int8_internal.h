@@ -156,6 +156,7 @@ void ei_i8_row_portable(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx2(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y);
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y);
+void ei_i8_row2_avx512_vnni(const ei_i8_conv *c, int block, int y);
 /// ei_i8_quantize_image_row (b NULL) and ei_i8_quantize_blend_row for the AVX2 and AVX-VNNI paths,
 /// and for AVX-512 VNNI.
 void ei_i8_quantize_row_avx2(const float *a, const float *b, size_t channel_stride, float wa, float wb, int channels,

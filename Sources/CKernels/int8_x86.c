@@ -214,6 +214,52 @@ static inline void store_avx512(const ei_i8_conv *c, int block, int y, int x, in
     for (int k = 0; k < c->requant_count; k++) store_requant_avx512(c, c->requant + k, block, y, x, pixels, v);
 }
 
+/// tile_avx512_vnni for two blocks (32 output channels) at once: each broadcast activation word
+/// feeds two vpdpbusd, 16 accumulators instead of 8, and 10 loads per 16 vpdpbusd instead of 9 per 8.
+__attribute__((target(AVX512), always_inline))
+static inline void tile2_avx512_vnni(const ei_i8_conv *c, const int8_t *w0, const int8_t *w1, int y, int x, const int np,
+                                     int32_t *sums0, int32_t *sums1) {
+    __m512i acc0[PIXELS512], acc1[PIXELS512];
+    for (int p = 0; p < np; p++) acc0[p] = acc1[p] = _mm512_setzero_si512();
+    const size_t step = (size_t)c->stride_w * c->cin4;
+    const int chunks = c->cin4 / 4;
+    for (int ky = 0; ky < c->kernel_h; ky++) {
+        for (int kx = 0; kx < c->kernel_w; kx++) {
+            const int8_t *px = ei_i8_tap(c, y, x, ky, kx);
+            for (int j = 0; j < chunks; j++, w0 += 64, w1 += 64) {
+                __m512i wv0 = _mm512_loadu_si512((const void *)w0), wv1 = _mm512_loadu_si512((const void *)w1);
+                for (int p = 0; p < np; p++) {
+                    __m512i xb = _mm512_set1_epi32(ei_i8_load4(px + p * step + 4 * j));
+                    acc0[p] = _mm512_dpbusd_epi32(acc0[p], xb, wv0);
+                    acc1[p] = _mm512_dpbusd_epi32(acc1[p], xb, wv1);
+                }
+            }
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        _mm512_storeu_si512((void *)(sums0 + p * 16), acc0[p]);
+        _mm512_storeu_si512((void *)(sums1 + p * 16), acc1[p]);
+    }
+}
+
+/// Blocks `block` and `block + 1` of output row y.
+__attribute__((target(AVX512)))
+void ei_i8_row2_avx512_vnni(const ei_i8_conv *c, int block, int y) {
+    int32_t sums0[PIXELS512 * 16], sums1[PIXELS512 * 16];
+    const int8_t *w0 = ei_i8_block_weights(c, block), *w1 = ei_i8_block_weights(c, block + 1);
+    int x = 0;
+    for (; x + PIXELS512 <= c->out_w; x += PIXELS512) {
+        tile2_avx512_vnni(c, w0, w1, y, x, PIXELS512, sums0, sums1);
+        store_avx512(c, block, y, x, PIXELS512, sums0);
+        store_avx512(c, block + 1, y, x, PIXELS512, sums1);
+    }
+    for (; x < c->out_w; x++) {
+        tile2_avx512_vnni(c, w0, w1, y, x, 1, sums0, sums1);
+        store_avx512(c, block, y, x, 1, sums0);
+        store_avx512(c, block + 1, y, x, 1, sums1);
+    }
+}
+
 __attribute__((target(AVX512)))
 void ei_i8_row_avx512_vnni(const ei_i8_conv *c, int block, int y) {
     int32_t sums[PIXELS512 * 16];

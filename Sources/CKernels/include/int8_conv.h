@@ -116,5 +116,10 @@ typedef struct {
 
 /// One output row `y` of output-channel block `block`, computed with `path` (must be supported).
 void ei_i8_conv_row(const ei_i8_conv *conv, int path, int block, int y);
+/// How many consecutive blocks one work item of `path` computes together (AVX-512 VNNI: two, so
+/// each activation word it broadcasts feeds 32 channels).
+int ei_i8_blocks_per_item(int path);
+/// Output row `y` of blocks `block` .. `block` + ei_i8_blocks_per_item(path) - 1 (those that exist).
+void ei_i8_conv_item(const ei_i8_conv *conv, int path, int block, int y);
 
 #endif

@@ -171,21 +171,22 @@ private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, w
         scale: UnsafePointer(weights.scale.pointer), bias: UnsafePointer(weights.bias.pointer),
         activation: code, alpha: alpha, output: output, requant: requant.baseAddress,
         requant_count: Int32(requant.count), output_i32: sums)
-    let blocks = (g.outChannels + Int(EI_I8_BLOCK) - 1) / Int(EI_I8_BLOCK)
-    let rows = g.outHeight
     let raw = path.rawValue
-    // Items are (block, row) pairs, block-major, as in the float kernel: a thread's contiguous
-    // share reuses one block's weights across many rows.
+    let perItem = Int(ei_i8_blocks_per_item(raw))
+    let groups = (g.outChannels + perItem * Int(EI_I8_BLOCK) - 1) / (perItem * Int(EI_I8_BLOCK))
+    let rows = g.outHeight
+    // Items are (block group, row) pairs, group-major, as in the float kernel: a thread's contiguous
+    // share reuses one group's weights across many rows.
     withUnsafePointer(to: &conv) { c in
-        var job = Int8RowsJob(conv: c, path: raw, rows: rows)
+        var job = Int8RowsJob(conv: c, path: raw, rows: rows, perItem: perItem)
         if let pool, pool.size > 1 {
             // The context form: the closure form boxed its captures, two allocations per layer.
-            pool.parallelFor(blocks * rows, context: &job) { context, first, end in
+            pool.parallelFor(groups * rows, context: &job) { context, first, end in
                 let job = context!.assumingMemoryBound(to: Int8RowsJob.self)
                 for item in first..<end { job.pointee.run(item) }
             }
         } else {
-            for item in 0..<(blocks * rows) { job.run(item) }
+            for item in 0..<(groups * rows) { job.run(item) }
         }
     }
 }
@@ -194,6 +195,7 @@ private struct Int8RowsJob {
     let conv: UnsafePointer<ei_i8_conv>
     let path: Int32
     let rows: Int
+    let perItem: Int
 
-    func run(_ item: Int) { ei_i8_conv_row(conv, path, Int32(item / rows), Int32(item % rows)) }
+    func run(_ item: Int) { ei_i8_conv_item(conv, path, Int32(item / rows * perItem), Int32(item % rows)) }
 }
