@@ -122,7 +122,7 @@ final class Plan {
                 let inPlace = padded[step.inputs[0]] != nil
                 if !padInPlace || kernels[i] == .direct { scratchCount = max(scratchCount, g.scratchCount) }
                 if layer.packedX16 != nil && (!padInPlace || kernels[i] == .directX16) && !inPlace {
-                    scratchCount = max(scratchCount, g.directX16ScratchCount)
+                    scratchCount = max(scratchCount, g.directX16ScratchCount(threads: threads))
                 }
                 if layer.winograd != nil && (!padInPlace || kernels[i] == .winograd) {
                     scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads, inputIsPadded: inPlace))

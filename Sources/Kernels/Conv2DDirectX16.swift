@@ -39,15 +39,16 @@ extension ConvGeometry {
         isPointwise || x16ReadsInPlace || strideW != 1 ? nil
             : PaddedLayout(rows: paddedHeight, rowLength: x16RowLength, top: padH, left: padW)
     }
-    /// Floats of scratch `conv2DDirectX16` needs: the polyphase padded input, or for 1x1 layers
-    /// the channel-contiguous copy of `conv2DPointwiseX16`.
-    public var directX16ScratchCount: Int {
-        isPointwise ? pointwiseScratchCount : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
+    /// Floats of scratch `conv2DDirectX16` needs on `threads` threads: the polyphase padded input,
+    /// or for 1x1 layers the channel-contiguous copies of `conv2DPointwiseX16`.
+    public func directX16ScratchCount(threads: Int) -> Int {
+        isPointwise ? pointwiseScratchCount(threads: threads)
+            : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
     }
 }
 
-/// scratch: `g.directX16ScratchCount` floats. output: [outChannels, outHeight, outWidth], or rows
-/// and planes at `outputStrides` (not for 1x1 layers, whose kernel stores runs of whole planes).
+/// scratch: `g.directX16ScratchCount(threads: pool?.size ?? 1)` floats. output: [outChannels,
+/// outHeight, outWidth], or rows and planes at `outputStrides` (not for 1x1 layers, whose kernel stores runs of whole planes).
 /// gate: only for 1x1 layers (the gate convolutions), whose kernel mixes as it stores.
 /// inputIsPadded: `input` is the origin of `g.directX16InputLayout`, its data written there by the
 /// producer (PaddedPlanes.swift); the kernel writes the padding around it instead of copying.
@@ -82,7 +83,7 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
 }
 
 /// The job of a 3x3-style (not 1x1) direct-x16 convolution, its input laid out for it in `scratch`
-/// (the first `g.directX16ScratchCount` floats) where it needs a copy.
+/// (the first `g.directX16ScratchCount(threads:)` floats) where it needs a copy.
 func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
                   activation: ActivationFunction, output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
                   inputIsPadded: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) -> DirectConvX16 {

@@ -27,6 +27,7 @@ final class DirectX16Tests: XCTestCase {
             (13, 6, 1, 1, 1, 0, 1, 3, 32),       // 1x1 s1: the pointwise kernel, whole blocks
             (130, 9, 1, 1, 1, 0, 1, 7, 9),       // pointwise, 63 pixels: a partial last block
             (5, 4, 1, 1, 1, 0, 1, 1, 1),
+            (7, 10, 1, 1, 1, 0, 1, 20, 33),      // pointwise, 660 pixels: groups of 8 blocks, a partial last one
             (6, 8, 3, 1, 1, 0, 1, 6, 32),        // in place (unpadded kw 1, whole-vector rows)
             (6, 11, 1, 1, 2, 0, 1, 5, 33),
             (17, 2, 3, 3, 2, 1, 1, 33, 31),
@@ -52,7 +53,7 @@ final class DirectX16Tests: XCTestCase {
                 var expected = [Float](repeating: 0, count: cout * g.outHeight * g.outWidth)
                 referenceConv2D(input: input, geometry: g, weights: weights, bias: bias, activation: act, output: &expected)
                 var actual = [Float](repeating: .nan, count: expected.count)
-                var scratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount, 1))
+                var scratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount(threads: threads), 1))
                 let pool = threads > 1 ? ThreadPool(threads: threads) : nil
                 conv2DDirectX16(input: input, geometry: g, weights: packed, activation: act, output: &actual,
                                 scratch: &scratch, pool: pool)

@@ -145,7 +145,7 @@ final class Int8RequantizationTests: XCTestCase {
             let bytes = Int8ConvWeights.scratchBytes(reader)
             for activation in [ActivationFunction.none, .leakyRelu(0.2), .silu] {
                 var floats = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
-                var floatScratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount, 1))
+                var floatScratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount(threads: 1), 1))
                 conv2DDirectX16(input: input, geometry: g, weights: weights, activation: activation, output: &floats,
                                 scratch: &floatScratch)
                 for path in Int8KernelPath.all.filter(\.isSupported) {

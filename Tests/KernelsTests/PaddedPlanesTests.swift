@@ -95,7 +95,7 @@ final class PaddedPlanesTests: XCTestCase {
             let weights = ConvWeightsX16(weights: rng.floats(cout * cin * k * k), bias: rng.floats(cout), outChannels: cout,
                                          inChannels: cin, kernelH: k, kernelW: k)
             let pool = threads > 1 ? ThreadPool(threads: threads) : nil
-            var scratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount, 1))
+            var scratch = [Float](repeating: .nan, count: max(g.directX16ScratchCount(threads: threads), 1))
             var dense = [Float](repeating: .nan, count: cout * g.outHeight * g.outWidth)
             conv2DDirectX16(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: &dense,
                             scratch: &scratch, pool: pool)

@@ -8,7 +8,7 @@ import CKernels
 
 /// Floats of scratch on `threads` threads: the kernel's own, then one row tile per thread.
 public func conv2DDirectX16QuantizedScratchCount(_ g: ConvGeometry, threads: Int = 1) -> Int {
-    g.directX16ScratchCount + max(threads, 1) * g.outChannels * quantizerTileStride(g.outWidth)
+    g.directX16ScratchCount(threads: threads) + max(threads, 1) * g.outChannels * quantizerTileStride(g.outWidth)
 }
 
 /// `conv2DDirectX16` (not for 1x1 layers) with its output requantised for `r.reader` in `path`'s
@@ -28,8 +28,8 @@ public func conv2DDirectX16Quantized(input: UnsafePointer<Float>, geometry g: Co
                             scratch: scratch, pool: pool)
     let threads = pool?.size ?? 1
     var job = QuantizedRowsJob(conv: conv, reader: r.reader, bytes: r.bytes, inverseScale: 1 / r.readerScale,
-                               path: path.rawValue, tiles: scratch + g.directX16ScratchCount, tileStride: stride,
-                               threads: threads)
+                               path: path.rawValue, tiles: scratch + g.directX16ScratchCount(threads: threads),
+                               tileStride: stride, threads: threads)
     if let pool, threads > 1 {
         pool.parallelFor(threads, context: &job) { context, first, end in
             let job = context!.assumingMemoryBound(to: QuantizedRowsJob.self)
