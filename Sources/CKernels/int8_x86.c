@@ -102,8 +102,10 @@ void ei_i8_row_avx_vnni(const ei_i8_conv *c, int block, int y) {
     }
 }
 
-// ---- AVX-512 VNNI: the same vpdpbusd on ZMM, so one instruction covers all 16 channels; 8
-// pixels give 8 independent accumulators, enough to hide vpdpbusd's latency.
+// ---- AVX-512 VNNI: the same vpdpbusd on ZMM, so one instruction covers all 16 channels. A work
+// item is two blocks (32 channels) where there are two, 8 pixels each: 16 accumulators. What
+// limits these loops is loads (a broadcast per pixel and chunk), so the blocks share broadcasts,
+// and a 3-wide kernel at stride 1 shares them between its taps (tile_sliding_avx512_vnni).
 #define AVX512 "avx2,avx512f,avx512bw,avx512vl,avx512vnni"
 #define PIXELS512 8
 
