@@ -130,6 +130,15 @@ private struct WinogradJob {
             let (ty, chunk) = (item / g.winogradChunksX, item % g.winogradChunksX)
             transformInput(tileRow: ty, chunk: chunk, into: v, temp: rowTransforms)
             var o = 0
+            if liveHalves(chunk: chunk) == 1 {
+                // Half a chunk of live tiles: 8 channels x 1 vector (`multiply8Half`) instead of
+                // 4 x 2, whose second vector's products no output reads.
+                while o + 8 <= g.outChannels {
+                    multiply8Half(v: v, firstOut: o, into: m)
+                    for k in 0..<8 { transformOutput(m + k * vectorLanes, out: o + k, tileRow: ty, chunk: chunk, temp: rowTransforms) }
+                    o += 8
+                }
+            }
             while o < g.outChannels {
                 let block = min(4, g.outChannels - o)
                 if block == 4 { multiply4(v: v, firstOut: o, into: m) } else { multiply1(v: v, out: o, count: block, into: m) }
@@ -198,6 +207,35 @@ private struct WinogradJob {
             storeVector(a1, dst + 2 * l); storeVector(b1, dst + 3 * l)
             storeVector(a2, dst + 4 * l); storeVector(b2, dst + 5 * l)
             storeVector(a3, dst + 6 * l); storeVector(b3, dst + 7 * l)
+        }
+    }
+
+    /// M for 8 output channels of a chunk whose tiles fill only its first vector (`liveHalves` 1):
+    /// channel o + k's M[xi] at m + xi * 4 * winogradChunk + k * vectorLanes, which is where
+    /// `transformOutput(m + k * vectorLanes, ...)` reads its one half. 8 accumulators, all live.
+    func multiply8Half(v: UnsafeMutablePointer<Float>, firstOut o: Int, into m: UnsafeMutablePointer<Float>) {
+        let (cin, cout, l) = (g.inChannels, g.outChannels, vectorLanes)
+        for xi in 0..<36 {
+            let w = u + (xi * cout + o) * cin
+            var vp = UnsafePointer(v + xi * cin * winogradChunk)
+            var acc = (FloatVector(), FloatVector(), FloatVector(), FloatVector(),
+                       FloatVector(), FloatVector(), FloatVector(), FloatVector())
+            for c in 0..<cin {
+                let x = loadVector(vp)
+                acc.0 = acc.0.addingProduct(FloatVector(repeating: w[c]), x)
+                acc.1 = acc.1.addingProduct(FloatVector(repeating: w[cin + c]), x)
+                acc.2 = acc.2.addingProduct(FloatVector(repeating: w[2 * cin + c]), x)
+                acc.3 = acc.3.addingProduct(FloatVector(repeating: w[3 * cin + c]), x)
+                acc.4 = acc.4.addingProduct(FloatVector(repeating: w[4 * cin + c]), x)
+                acc.5 = acc.5.addingProduct(FloatVector(repeating: w[5 * cin + c]), x)
+                acc.6 = acc.6.addingProduct(FloatVector(repeating: w[6 * cin + c]), x)
+                acc.7 = acc.7.addingProduct(FloatVector(repeating: w[7 * cin + c]), x)
+                vp += winogradChunk
+            }
+            let dst = m + xi * 4 * winogradChunk
+            storeVector(acc.0, dst); storeVector(acc.1, dst + l); storeVector(acc.2, dst + 2 * l)
+            storeVector(acc.3, dst + 3 * l); storeVector(acc.4, dst + 4 * l); storeVector(acc.5, dst + 5 * l)
+            storeVector(acc.6, dst + 6 * l); storeVector(acc.7, dst + 7 * l)
         }
     }
 
