@@ -380,72 +380,47 @@ struct DirectConvX16 {
     /// still adds the bias and then the taps in direct-oc8's order (channel, ky, kx), so the same bits.
     @inline(__always)
     func single8VectorsTwoRows(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int) {
-        let b = FloatVector(repeating: bias[0]), l = vectorLanes
-        var upper = (b, b, b, b, b, b, b, b), lower = upper
+        var upper = Block1x8(repeating: bias[0]), lower = upper
         let t = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
-        @inline(__always) func add(_ acc: inout (FloatVector, FloatVector, FloatVector, FloatVector, FloatVector,
-                                                 FloatVector, FloatVector, FloatVector),
-                                   _ w: Float, _ v: (FloatVector, FloatVector, FloatVector, FloatVector, FloatVector,
-                                                     FloatVector, FloatVector, FloatVector)) {
-            let s = FloatVector(repeating: w)
-            acc.0 = acc.0.addingProduct(s, v.0); acc.1 = acc.1.addingProduct(s, v.1)
-            acc.2 = acc.2.addingProduct(s, v.2); acc.3 = acc.3.addingProduct(s, v.3)
-            acc.4 = acc.4.addingProduct(s, v.4); acc.5 = acc.5.addingProduct(s, v.5)
-            acc.6 = acc.6.addingProduct(s, v.6); acc.7 = acc.7.addingProduct(s, v.7)
-        }
         for c in 0..<g.inChannels {
             let w = weights + c * 36                 // [ky][kx][4 lanes], lane 0 the one channel
             for r in 0..<4 {                         // input row y + r: ky = r for y, r - 1 for y + 1
                 let row = source + (c * g.paddedHeight + r) * rowStride
                 for kx in 0..<3 {
-                    let p = row + (kx == 0 ? t.0 : kx == 1 ? t.1 : t.2)
-                    let v = (loadVector(p), loadVector(p + l), loadVector(p + 2 * l), loadVector(p + 3 * l),
-                             loadVector(p + 4 * l), loadVector(p + 5 * l), loadVector(p + 6 * l), loadVector(p + 7 * l))
-                    if r < 3 { add(&upper, w[(r * 3 + kx) * 4], v) }
-                    if r > 0 { add(&lower, w[((r - 1) * 3 + kx) * 4], v) }
+                    let x = Block1x8(loading: row + (kx == 0 ? t.0 : kx == 1 ? t.1 : t.2))
+                    if r < 3 { upper.add(w[(r * 3 + kx) * 4], x) }
+                    if r > 0 { lower.add(w[((r - 1) * 3 + kx) * 4], x) }
                 }
             }
         }
-        put(upper.0, upper.1, out, 2 * l); put(upper.2, upper.3, out + 2 * l, 2 * l)
-        put(upper.4, upper.5, out + 4 * l, 2 * l); put(upper.6, upper.7, out + 6 * l, 2 * l)
-        let next = out + strides.row
-        put(lower.0, lower.1, next, 2 * l); put(lower.2, lower.3, next + 2 * l, 2 * l)
-        put(lower.4, lower.5, next + 4 * l, 2 * l); put(lower.6, lower.7, next + 6 * l, 2 * l)
+        upper.store(activation, out)
+        lower.store(activation, out + strides.row)
     }
 #endif
 
     /// 8 vectors of pixels of output channel 0. source: the first input row of this output row, at pixel x.
     @inline(__always)
     func single8Vectors(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int, bias: Float) {
-        let b = FloatVector(repeating: bias), l = vectorLanes
-        var acc = (b, b, b, b, b, b, b, b)
+        var acc = Block1x8(repeating: bias)
         var w = weights
-        @inline(__always) func tap(_ p: UnsafePointer<Float>, _ weight: Float) {
-            let s = FloatVector(repeating: weight)
-            acc.0 = acc.0.addingProduct(s, loadVector(p)); acc.1 = acc.1.addingProduct(s, loadVector(p + l))
-            acc.2 = acc.2.addingProduct(s, loadVector(p + 2 * l)); acc.3 = acc.3.addingProduct(s, loadVector(p + 3 * l))
-            acc.4 = acc.4.addingProduct(s, loadVector(p + 4 * l)); acc.5 = acc.5.addingProduct(s, loadVector(p + 5 * l))
-            acc.6 = acc.6.addingProduct(s, loadVector(p + 6 * l)); acc.7 = acc.7.addingProduct(s, loadVector(p + 7 * l))
-        }
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelH {
                 let row = source + (c * g.paddedHeight + ky * g.dilationH) * rowStride
                 if g.kernelW == 3 {          // as in row(_:): the taps unrolled, no offset table lookups
-                    tap(row + t0, w[0]); tap(row + t1, w[4]); tap(row + t2, w[8])
+                    acc.add(w[0], Block1x8(loading: row + t0))
+                    acc.add(w[4], Block1x8(loading: row + t1))
+                    acc.add(w[8], Block1x8(loading: row + t2))
                     w += 12
                 } else {
                     for kx in 0..<g.kernelW {
-                        tap(row + Int(tapOffsets[kx]), w[0])
+                        acc.add(w[0], Block1x8(loading: row + Int(tapOffsets[kx])))
                         w += 4
                     }
                 }
             }
         }
-        put(acc.0, acc.1, out, 2 * l)
-        put(acc.2, acc.3, out + 2 * l, 2 * l)
-        put(acc.4, acc.5, out + 4 * l, 2 * l)
-        put(acc.6, acc.7, out + 6 * l, 2 * l)
+        acc.store(activation, out)
     }
 
     @inline(__always)

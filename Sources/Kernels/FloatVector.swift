@@ -45,3 +45,39 @@ struct Block4x2 {
         a3 = a3.addingProduct(s3, lo); b3 = b3.addingProduct(s3, hi)
     }
 }
+
+/// 8 vectors of consecutive pixels of one output channel: the accumulators of direct-x16's
+/// one-output-channel steps, and the input vectors they multiply.
+struct Block1x8 {
+    var v0, v1, v2, v3, v4, v5, v6, v7: FloatVector
+
+    @inline(__always) init(repeating x: Float) {
+        v0 = FloatVector(repeating: x)
+        (v1, v2, v3, v4, v5, v6, v7) = (v0, v0, v0, v0, v0, v0, v0)
+    }
+
+    /// The 8 vectors from p.
+    @inline(__always) init(loading p: UnsafePointer<Float>) {
+        let l = vectorLanes
+        (v0, v1, v2, v3) = (loadVector(p), loadVector(p + l), loadVector(p + 2 * l), loadVector(p + 3 * l))
+        (v4, v5, v6, v7) = (loadVector(p + 4 * l), loadVector(p + 5 * l), loadVector(p + 6 * l), loadVector(p + 7 * l))
+    }
+
+    /// self += w * x, lane by lane.
+    @inline(__always) mutating func add(_ w: Float, _ x: Block1x8) {
+        let s = FloatVector(repeating: w)
+        v0 = v0.addingProduct(s, x.v0); v1 = v1.addingProduct(s, x.v1)
+        v2 = v2.addingProduct(s, x.v2); v3 = v3.addingProduct(s, x.v3)
+        v4 = v4.addingProduct(s, x.v4); v5 = v5.addingProduct(s, x.v5)
+        v6 = v6.addingProduct(s, x.v6); v7 = v7.addingProduct(s, x.v7)
+    }
+
+    /// The activation, then the 8 vectors stored from dst.
+    @inline(__always) func store(_ activation: ActivationFunction, _ dst: UnsafeMutablePointer<Float>) {
+        let l = vectorLanes
+        storeActivatedPair(v0, v1, activation, dst, 2 * l)
+        storeActivatedPair(v2, v3, activation, dst + 2 * l, 2 * l)
+        storeActivatedPair(v4, v5, activation, dst + 4 * l, 2 * l)
+        storeActivatedPair(v6, v7, activation, dst + 6 * l, 2 * l)
+    }
+}
