@@ -57,7 +57,8 @@ final class Int8RequantizationTests: XCTestCase {
     /// A convolution whose output has float readers too stores its floats and, at once, the inputs
     /// of its int8 readers: here its own reader's and a concat's (the output as the slice after 4k
     /// channels of another value, or before them). The floats must not change, each reader gets the
-    /// bytes of quantising them, and the concat's other channels stay untouched.
+    /// bytes of quantising them, and the concat's other channels stay untouched. The producer of the
+    /// concat's first part writes the padding of all its channels.
     func testFloatsAndSeveralReadersAtOnce() {
         var rng = SeededRandom(79)
         let pool = ThreadPool(threads: 3)
@@ -68,8 +69,11 @@ final class Int8RequantizationTests: XCTestCase {
                                  strideW: stride, padH: 1, padW: 1, inHeight: h, inWidth: w)
             let own = ConvGeometry(inChannels: cout, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1,
                                    inHeight: g.outHeight, inWidth: g.outWidth)
-            let concat = ConvGeometry(inChannels: cout + other, outChannels: 4, kernelH: 1, kernelW: 1,
-                                      inHeight: g.outHeight, inWidth: g.outWidth)
+            // The concat's reader pads (1 px) when the other part comes first: its padding, every
+            // channel, is then the other producer's to write, else this one's.
+            let concatPad = otherFirst ? 1 : 2
+            let concat = ConvGeometry(inChannels: cout + other, outChannels: 4, kernelH: 3, kernelW: 3, padH: concatPad,
+                                      padW: concatPad, inHeight: g.outHeight, inWidth: g.outWidth)
             let q = (0..<(cout * cin * 9)).map { _ in Int8(clamping: Int((rng.next() * 127).rounded())) }
             let weights = Int8ConvWeights(weights: q, weightScales: [Float](repeating: 0.01, count: cout),
                                           bias: rng.floats(cout), inputScale: 2.0 / 127, outChannels: cout,
@@ -91,9 +95,13 @@ final class Int8RequantizationTests: XCTestCase {
                     let expectedConcat = quantizeForInt8(parts, geometry: concat, inputScale: concatScale, path: path,
                                                          scratch: scratches.2)
                     // The other part's bytes, as its own producer would have stored them.
+                    let concatCin4 = (cout + other + 3) / 4 * 4
                     let concatBytes = (0..<Int8ConvWeights.scratchBytes(concat)).map { i -> Int8 in
-                        let channel = i % ((cout + other + 3) / 4 * 4)
-                        let mine = otherFirst ? channel >= other : channel < (cout + 3) / 4 * 4
+                        let (channel, pixel) = (i % concatCin4, i / concatCin4)
+                        let (py, px) = (pixel / concat.paddedWidth - concatPad, pixel % concat.paddedWidth - concatPad)
+                        let padding = py < 0 || py >= concat.inHeight || px < 0 || px >= concat.inWidth
+                        let mine = padding ? !otherFirst
+                                           : otherFirst ? channel >= other : channel < (cout + 3) / 4 * 4
                         return mine ? 99 : expectedConcat[i]
                     }
                     for threads in [1, 3] {

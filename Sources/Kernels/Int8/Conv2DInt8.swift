@@ -101,7 +101,8 @@ public func conv2DInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry,
     precondition(output != nil || !requantized.isEmpty, "an int8 convolution with nowhere to store")
     for r in requantized {
         r.checkReads(g)
-        r.writePadding(path: path)
+        // A concat's reader gets its padding (every channel) from the producer of its first part.
+        if r.channel == 0 { r.writePadding(path: path) }
     }
     withUnsafeTemporaryAllocation(of: ei_i8_requant.self, capacity: requantized.count) { targets in
         for (k, r) in requantized.enumerated() { (targets.baseAddress! + k).initialize(to: r.c(path: path)) }
