@@ -293,10 +293,9 @@ void ei_i8_row2_avx512_vnni(const ei_i8_conv *c, int block, int y) { row_avx512_
 // 4x4 word transpose within each 128-bit lane then gives each pixel's 16 bytes, stored at once.
 // Same result as ei_i8_quantize_one: multiply, round half to even (cvtps2dq in the default rounding
 // mode), clamp to -127..127 (NaN to -127), add the path's offset as a byte.
-static const float quantize_zeros[16];
-
-/// The word vector of one 4-channel group; a[k], b[k]: channel k's floats (or zeros), mask: pixels
-/// in range. The value is a[k] or, with `blend` (a constant once inlined), a[k] * wa + b[k] * wb:
+/// The word vector of one 4-channel group at pixel x; a[k], b[k]: channel k's row, live[k]: all
+/// pixels where channel k exists, none past `channels` (so its loads read nothing and give 0),
+/// pixels: those in range. The value is a[k] or, with `blend` (a constant once inlined), a[k] * wa + b[k] * wb:
 /// the bilinear vertical pass (two products, one sum, as Kernels/Upsample.swift computes it).
 /// The four channels' int32 are packed to bytes with signed saturation ([c][pixel] per 128-bit
 /// lane), clamped below to -127, and shuffled to [pixel][c]. min(127, v) keeps NaN (the second
@@ -304,18 +303,20 @@ static const float quantize_zeros[16];
 #define QUANTIZE_WORDS(V, ITYPE, mask_load, mul, add_ps, min, cvt, set1_ps, packs32, packs16, max8, shuffle8, xor_si,  \
                        set1_epi8, pattern)                                                                         \
     ITYPE q[4];                                                                                                    \
+    _Pragma("clang loop unroll(full)")                                                                             \
     for (int k = 0; k < 4; k++) {                                                                                   \
-        V v = mask_load(a[k]);                                                                                     \
-        if (blend) v = add_ps(mul(v, set1_ps(wa)), mul(mask_load(b[k]), set1_ps(wb)));                              \
+        V v = mask_load(live[k], a[k] + x);                                                                        \
+        if (blend) v = add_ps(mul(v, set1_ps(wa)), mul(mask_load(live[k], b[k] + x), set1_ps(wb)));                 \
         q[k] = cvt(min(set1_ps(127.0f), mul(v, set1_ps(inv_scale))));                                              \
     }                                                                                                              \
     ITYPE word = shuffle8(max8(packs16(packs32(q[0], q[1]), packs32(q[2], q[3])), set1_epi8(-127)), pattern);       \
     if (offset) word = xor_si(word, set1_epi8((char)0x80));   /* q + 128 as a byte */
 
 __attribute__((target("avx2"), always_inline))
-static inline __m256i quantize_words_avx2(const float *const a[4], const float *const b[4], const int blend, float wa,
-                                          float wb, __m256i mask, float inv_scale, int offset) {
-#define LOAD8(p) _mm256_maskload_ps((p), mask)
+static inline __m256i quantize_words_avx2(const float *const a[4], const float *const b[4], const __m256i live[4],
+                                          __m256i pixels, int x, const int blend, float wa, float wb, float inv_scale,
+                                          int offset) {
+#define LOAD8(channel, p) _mm256_maskload_ps((p), _mm256_and_si256(channel, pixels))
     const __m256i pattern = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
                                              0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     QUANTIZE_WORDS(__m256, __m256i, LOAD8, _mm256_mul_ps, _mm256_add_ps, _mm256_min_ps, _mm256_cvtps_epi32, _mm256_set1_ps,
@@ -326,26 +327,16 @@ static inline __m256i quantize_words_avx2(const float *const a[4], const float *
 }
 
 __attribute__((target(AVX512), always_inline))
-static inline __m512i quantize_words_avx512(const float *const a[4], const float *const b[4], const int blend, float wa,
-                                            float wb, __mmask16 mask, float inv_scale, int offset) {
-#define LOAD16(p) _mm512_maskz_loadu_ps(mask, (p))
+static inline __m512i quantize_words_avx512(const float *const a[4], const float *const b[4], const __mmask16 live[4],
+                                            __mmask16 pixels, int x, const int blend, float wa, float wb, float inv_scale,
+                                            int offset) {
+#define LOAD16(channel, p) _mm512_maskz_loadu_ps((__mmask16)((channel) & pixels), (p))
     const __m512i pattern = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
     QUANTIZE_WORDS(__m512, __m512i, LOAD16, _mm512_mul_ps, _mm512_add_ps, _mm512_min_ps, _mm512_cvtps_epi32, _mm512_set1_ps,
                    _mm512_packs_epi32, _mm512_packs_epi16, _mm512_max_epi8, _mm512_shuffle_epi8, _mm512_xor_si512,
                    _mm512_set1_epi8, pattern)
 #undef LOAD16
     return word;
-}
-
-/// The rows of channels c0..c0 + 15 at pixel x: rows[g][k] is group g's channel k (zeros past `channels`).
-static inline void quantize_rows_of_groups(const float *src, size_t channel_stride, int channels, int x, int c0,
-                                           const float *rows[4][4]) {
-    for (int g = 0; g < 4; g++) {
-        for (int k = 0; k < 4; k++) {
-            int c = c0 + 4 * g + k;
-            rows[g][k] = c < channels ? src + (size_t)c * channel_stride + x : quantize_zeros;
-        }
-    }
 }
 
 /// Stores pixel p's `bytes` (16, or 4..12 at the channel tail) from words[j], lane k, p = 4k + j.
@@ -389,18 +380,32 @@ static inline void quantize_store_full_avx512(int8_t *out, int cin4, const __m51
     }
 }
 
+/// Channels c0..c0 + 15 of a row in steps of LANES pixels. Their rows and masks are set once per
+/// 16 channels (a channel past `channels` reads channel 0's row with every lane masked off), and
+/// the four groups are unrolled so the words stay in registers: recomputing 32 row pointers per
+/// step and spilling the words had made this loop twice as slow as its arithmetic.
 #define QUANTIZE_ROW(LANES, VTYPE, MASK_TYPE, make_mask, quantize_words, unpacklo32, unpackhi32, unpacklo64,   \
                      unpackhi64, store, store_full, BLEND)                                                     \
     for (int c0 = 0; c0 < cin4; c0 += 16) {                                                                    \
         const int bytes = cin4 - c0 < 16 ? cin4 - c0 : 16;                                                     \
+        const float *ra[16], *rb[16];                                                                          \
+        MASK_TYPE live[16];                                                                                    \
+        for (int j = 0; j < 16; j++) {                                                                         \
+            const int exists = c0 + j < channels;                                                              \
+            const size_t at = (size_t)(exists ? c0 + j : 0) * channel_stride;                                  \
+            ra[j] = a + at;                                                                                    \
+            rb[j] = BLEND ? b + at : a + at;                                                                   \
+            live[j] = make_mask(exists ? LANES : 0);                                                           \
+        }                                                                                                      \
         for (int x = 0; x < w; x += LANES) {                                                                   \
             const int n = w - x < LANES ? w - x : LANES;                                                       \
-            const MASK_TYPE mask = make_mask(n);                                                               \
-            const float *ra[4][4], *rb[4][4];                                                                  \
-            quantize_rows_of_groups(a, channel_stride, channels, x, c0, ra);                                   \
-            if (BLEND) quantize_rows_of_groups(b, channel_stride, channels, x, c0, rb);                        \
+            const MASK_TYPE pixels = make_mask(n);                                                             \
             VTYPE wv[4], r[4];                                                                                 \
-            for (int g = 0; g < 4; g++) wv[g] = quantize_words(ra[g], rb[g], BLEND, wa, wb, mask, inv_scale, offset); \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int g = 0; g < 4; g++) {                                                                      \
+                wv[g] = quantize_words(ra + 4 * g, rb + 4 * g, live + 4 * g, pixels, x, BLEND, wa, wb,         \
+                                       inv_scale, offset);                                                     \
+            }                                                                                                  \
             TRANSPOSE_WORDS(VTYPE, unpacklo32, unpackhi32, unpacklo64, unpackhi64, wv, r);                     \
             int8_t *out = row_out + (size_t)x * cin4 + c0;                                                     \
             if (n == LANES && bytes == 16) {                                                                   \
