@@ -423,14 +423,14 @@ struct DirectConvX16 {
         acc.store(activation, out)
     }
 
-    @inline(__always)
+    @_transparent
     func put(_ lo: FloatVector, _ hi: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
         storeActivatedPair(lo, hi, activation, dst, count)
     }
 }
 
 /// The activation, then two vectors of pixels stored (fewer at a row's or plane's end).
-@inline(__always)
+@_transparent
 func storeActivatedPair(_ lo: FloatVector, _ hi: FloatVector, _ activation: ActivationFunction,
                         _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
     let (a, b, l) = (applyActivation(lo, activation), applyActivation(hi, activation), vectorLanes)
@@ -438,6 +438,14 @@ func storeActivatedPair(_ lo: FloatVector, _ hi: FloatVector, _ activation: Acti
         storeVector(a, dst)
         storeVector(b, dst + l)
     } else {
-        for i in 0..<count { dst[i] = i < l ? a[i] : b[i - l] }
+        storePartialPair(a, b, dst, count)
     }
+}
+
+/// The first `count` lanes of a, then b. Out of line: with this loop inside it, the compiler
+/// stopped inlining `storeActivatedPair`, and every full store became a call that passed each
+/// vector in 128-bit pieces.
+@inline(never)
+func storePartialPair(_ a: FloatVector, _ b: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+    for i in 0..<count { dst[i] = i < vectorLanes ? a[i] : b[i - vectorLanes] }
 }
