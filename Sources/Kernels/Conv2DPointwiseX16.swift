@@ -101,7 +101,7 @@ private struct PointwiseX16 {
         if lanes > 3 { storePair(acc.a3, acc.b3, out + 3 * pixels, count) }
     }
 
-    @inline(__always)
+    @_transparent
     func storePair(_ lo: FloatVector, _ hi: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
         storeActivatedPair(lo, hi, activation, dst, count, gate: gate, output: output)
     }

@@ -15,7 +15,7 @@ public struct GateMix {
 
 /// The activation, then two vectors of pixels stored (fewer at a row's or plane's end); with a
 /// gate mix, mixed with a and b at the same offset from `output` as `dst`.
-@inline(__always)
+@_transparent
 func storeActivatedPair(_ lo: FloatVector, _ hi: FloatVector, _ activation: ActivationFunction,
                         _ dst: UnsafeMutablePointer<Float>, _ count: Int,
                         gate: GateMix?, output: UnsafeMutablePointer<Float>) {
