@@ -42,39 +42,49 @@ public struct GaussianBlur {
             // Vertical pass: whole rows of temp, the row index clamped.
             for y in 0..<height {
                 weightedSum(w, taps: taps, width: width, into: out + y * width) { j in
-                    UnsafePointer(temp + min(max(y + j - r, 0), height - 1) * width)
+                    UnsafePointer(temp + min(max(y &+ j &- r, 0), height &- 1) &* width)   // in range: no overflow checks
                 }
             }
         }
     }
 }
 
-/// dst[x] = sum over j of w[j] * source(j)[x], for x in 0..<width. Blocks of 32 pixels keep four
-/// vector accumulators in registers across all taps: one load and one multiply-add per vector per
-/// tap, instead of reloading and storing the output row for every tap.
+#if EDGEINSPECT_AVX512
+private typealias BlurVector = SIMD16<Float>     // one AVX-512 register (8 lanes: half its width)
+#else
+private typealias BlurVector = SIMD8<Float>
+#endif
+
+/// dst[x] = sum over j of w[j] * source(j)[x], for x in 0..<width. Blocks of 4 vectors of pixels
+/// keep four accumulators in registers across all taps: one load and one multiply-add per vector
+/// per tap, instead of reloading and storing the output row for every tap. Lanes are independent,
+/// so the vector width changes no bit.
 @inline(__always)
 private func weightedSum(_ w: UnsafePointer<Float>, taps: Int, width: Int, into dst: UnsafeMutablePointer<Float>,
                          source: (Int) -> UnsafePointer<Float>) {
-    typealias V = SIMD8<Float>
+    typealias V = BlurVector
+    let l = V.scalarCount
     @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
     @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
     var x = 0
-    while x + 32 <= width {
+    while x + 4 * l <= width {
         var a0 = V(), a1 = V(), a2 = V(), a3 = V()
         for j in 0..<taps {
             let s = source(j) + x, wj = V(repeating: w[j])
             a0 += wj * load(s)
-            a1 += wj * load(s + 8)
-            a2 += wj * load(s + 16)
-            a3 += wj * load(s + 24)
+            a1 += wj * load(s + l)
+            a2 += wj * load(s + 2 * l)
+            a3 += wj * load(s + 3 * l)
         }
-        store(a0, dst + x); store(a1, dst + x + 8); store(a2, dst + x + 16); store(a3, dst + x + 24)
-        x += 32
+        store(a0, dst + x); store(a1, dst + x + l); store(a2, dst + x + 2 * l); store(a3, dst + x + 3 * l)
+        x += 4 * l
     }
+    typealias V8 = SIMD8<Float>
+    @inline(__always) func load8(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
     while x + 8 <= width {
-        var a = V()
-        for j in 0..<taps { a += V(repeating: w[j]) * load(source(j) + x) }
-        store(a, dst + x)
+        var a = V8()
+        for j in 0..<taps { a += V8(repeating: w[j]) * load8(source(j) + x) }
+        UnsafeMutableRawPointer(dst + x).storeBytes(of: a, as: V8.self)
         x += 8
     }
     while x < width {

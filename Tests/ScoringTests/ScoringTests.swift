@@ -45,7 +45,8 @@ final class ScoringTests: XCTestCase {
     }
 
     /// The vector passes against the plain clamped loop, bit for bit: odd sizes, maps narrower and
-    /// shorter than the kernel, widths on and off the 8- and 32-pixel blocks.
+    /// shorter than the kernel, widths on and off the 8-pixel tail and the 4-vector blocks (32 pixels,
+    /// or 64 with AVX-512).
     func testBlurMatchesThePlainLoopBitForBit() {
         var rng = SystemRandomNumberGenerator()
         for (h, w, sigma) in [(1, 1, Float(2)), (3, 50, 1), (37, 41, 4), (64, 130, 12), (200, 7, 9), (9, 33, 0), (17, 96, 0.7)] {
