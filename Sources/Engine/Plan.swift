@@ -15,7 +15,7 @@ import ModelFile
 /// mix step then does nothing (`mixFused`).
 ///
 /// Padded inputs cost no copy where the producer can write them: once the kernels are chosen, a
-/// value whose only reader is a Winograd or stride-1 direct-x16 convolution is planned inside that
+/// value whose only reader is a Winograd or (not 1x1) direct-x16 convolution is planned inside that
 /// kernel's zero-padded input layout, its producer stores rows at the layout's strides, and the
 /// convolution writes only the padding (`paddedInputs`, Kernels/PaddedPlanes.swift).
 ///
@@ -121,8 +121,8 @@ final class Plan {
                 // the chosen kernels' plan only theirs, without the copies of inputs laid out in place.
                 let inPlace = padded[step.inputs[0]] != nil
                 if !padInPlace || kernels[i] == .direct { scratchCount = max(scratchCount, g.scratchCount) }
-                if layer.packedX16 != nil && (!padInPlace || kernels[i] == .directX16) && !inPlace {
-                    scratchCount = max(scratchCount, g.directX16ScratchCount(threads: threads))
+                if layer.packedX16 != nil && (!padInPlace || kernels[i] == .directX16) {
+                    scratchCount = max(scratchCount, g.directX16ScratchCount(threads: threads, inputIsPadded: inPlace))
                 }
                 if layer.winograd != nil && (!padInPlace || kernels[i] == .winograd) {
                     scratchCount = max(scratchCount, g.winogradF43ScratchCount(threads: threads, inputIsPadded: inPlace))
@@ -185,7 +185,7 @@ final class Plan {
 
     /// Values planned inside their reader's padded layout: value -> layout. A value qualifies when
     /// its one reader is a float convolution whose kernel reads a padded layout (Winograd, direct-x16
-    /// at stride 1) and its producer can store rows at strides: bilinear upsampling, an int8
+    /// but 1x1) and its producer can store rows at strides: bilinear upsampling, an int8
     /// convolution, or a float one run by Winograd or direct-x16 (not the 1x1 kernel, which stores
     /// runs of whole planes). Not the graph input or output, nor a value living in another's
     /// buffer (`planned` false: a concat slice, a gate stored as its mix).

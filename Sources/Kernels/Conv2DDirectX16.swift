@@ -4,8 +4,12 @@
 /// one loads and stores whole vectors of a plane: the better kernel where few multiply-adds fall on each output (1x1 layers)
 /// and for strided layers.
 ///
-/// Strides work through a polyphase copy of the input: each padded row is stored as `stride`
-/// phases (columns p, p+s, p+2s, ...), so the inputs one tap needs are contiguous in one phase.
+/// Strides work through phases: each padded input row is split into `stride` phases (columns p,
+/// p+s, p+2s, ...), so the inputs one tap needs are contiguous in one phase. The split is made per
+/// output row, of the kernelH input rows that row reads, into a tile of the thread's own that stays
+/// in L2 (`fillTile`); the padded input itself is the stride-1 kind, which producers can write in
+/// place. A polyphase copy of the whole input (16 MiB at 512x512 for the 16->32 layer), written
+/// and read back, was half of these layers' time.
 
 /// Weights repacked as [outChannels/4][in][kh][kw][4], zero past outChannels; the bias likewise.
 public final class ConvWeightsX16 {
@@ -34,16 +38,32 @@ extension ConvGeometry {
         let step = 2 * vectorLanes
         return x16ReadsInPlace ? inWidth : (outWidth + step - 1) / step * step + (kernelW - 1) * dilationW / strideW + 1
     }
-    /// The padded layout the stride-1 kernel reads (nil where it reads polyphase rows or in place).
+    /// The padded layout the kernel reads (nil for the 1x1 kernel and where it reads in place):
+    /// rows of `strideW` phase rows' length, so that they split into phases.
     public var directX16InputLayout: PaddedLayout? {
-        isPointwise || x16ReadsInPlace || strideW != 1 ? nil
-            : PaddedLayout(rows: paddedHeight, rowLength: x16RowLength, top: padH, left: padW)
+        isPointwise || x16ReadsInPlace ? nil
+            : PaddedLayout(rows: paddedHeight, rowLength: strideW * x16RowLength, top: padH, left: padW)
     }
-    /// Floats of scratch `conv2DDirectX16` needs on `threads` threads: the polyphase padded input,
-    /// or for 1x1 layers the channel-contiguous copies of `conv2DPointwiseX16`.
-    public func directX16ScratchCount(threads: Int) -> Int {
-        isPointwise ? pointwiseScratchCount(threads: threads)
-            : x16ReadsInPlace ? 0 : inChannels * paddedHeight * strideW * x16RowLength
+    /// Output rows per tile fill in a strided layer: as many as fit about 1 MiB of tile, at most 16.
+    /// Rows of a band share input rows (16 read 33 at stride 2, not 48), and each channel's rows are
+    /// one long run in memory, which the prefetchers follow. Measured at 512x512 on the 16->32
+    /// layer: 4.97 ms a row at a time, 4.64 with bands of 4, 4.10 with 16 (5.56 with the polyphase
+    /// copy of the whole input); the other strided layers are within noise of each other.
+    var x16BandRows: Int {
+        max(1, min(16, (1 << 20) / (4 * inChannels * strideH * strideW * x16RowLength)))
+    }
+    /// Input rows a band of output rows reads, per channel.
+    var x16BandInputRows: Int { (x16BandRows - 1) * strideH + (kernelH - 1) * dilationH + 1 }
+    /// Floats of one thread's tile in a strided layer: every channel's input rows of a band of
+    /// output rows, split into phases, then one padded row (for inputs not in the padded layout).
+    var x16TileCount: Int { strideW > 1 ? (inChannels * x16BandInputRows + 1) * strideW * x16RowLength : 0 }
+    /// Floats of scratch `conv2DDirectX16` needs on `threads` threads: the padded input at stride 1
+    /// (none where the producer wrote it in place), strided layers' tiles, or for 1x1 layers the
+    /// channel-contiguous copies of `conv2DPointwiseX16`.
+    public func directX16ScratchCount(threads: Int, inputIsPadded: Bool = false) -> Int {
+        if isPointwise { return pointwiseScratchCount(threads: threads) }
+        guard let layout = directX16InputLayout else { return 0 }
+        return strideW > 1 ? max(threads, 1) * x16TileCount : inputIsPadded ? 0 : layout.floats(channels: inChannels)
     }
 }
 
@@ -68,6 +88,18 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
     }
     var job = directX16Job(input: input, geometry: g, weights: weights, activation: activation, output: output,
                            outputStrides: outputStrides, inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
+    if job.tiled {                          // whole output rows per thread, each thread its tile
+        job.threads = pool?.size ?? 1
+        if let pool, job.threads > 1 {
+            pool.parallelFor(job.threads, context: &job) { context, first, end in
+                let job = context!.assumingMemoryBound(to: DirectConvX16.self)
+                for thread in first..<end { job.pointee.rows(thread: thread) }
+            }
+        } else {
+            job.rows(thread: 0)
+        }
+        return
+    }
     // Items are (output row, 4-channel block, or two for `octo`), row-major: the input rows one
     // output row reads stay in cache for all its blocks (block-major order re-reads the whole input
     // once per block), and the weights, at most a few hundred KiB, stay in L2.
@@ -97,94 +129,141 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
 }
 
 /// The job of a 3x3-style (not 1x1) direct-x16 convolution, its input laid out for it in `scratch`
-/// (the first `g.directX16ScratchCount(threads:)` floats) where it needs a copy.
+/// (the first `g.directX16ScratchCount(threads:inputIsPadded:)` floats) where it needs a copy, and
+/// strided layers' tiles after that.
 func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
                   activation: ActivationFunction, output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
                   inputIsPadded: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) -> DirectConvX16 {
-    let (sw, rw) = (g.strideW, g.x16RowLength)
     var source = input
+    var tiles: UnsafeMutablePointer<Float>? = nil
     if let layout = g.directX16InputLayout {
-        source = fillPaddedPlanes(input, channels: g.inChannels, height: g.inHeight, width: g.inWidth, layout: layout,
-                                  inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
-    } else if !g.x16ReadsInPlace {
-        source = UnsafePointer(scratch)
-        var copy = PaddedCopyX16(g: g, input: input, scratch: scratch)
-        if let pool, pool.size > 1 {
-            pool.parallelFor(g.inChannels, context: &copy) { context, first, end in
-                let copy = context!.assumingMemoryBound(to: PaddedCopyX16.self)
-                for c in first..<end { copy.pointee.channel(c) }
-            }
-        } else {
-            for c in 0..<g.inChannels { copy.channel(c) }
+        // Strided: the tiles are split from the padded layout where the producer wrote it (its
+        // padding written here), else from the dense input rows; no copy of the whole input.
+        if g.strideW == 1 || inputIsPadded {
+            source = fillPaddedPlanes(input, channels: g.inChannels, height: g.inHeight, width: g.inWidth, layout: layout,
+                                      inputIsPadded: inputIsPadded, scratch: scratch, pool: pool)
         }
+        if g.strideW > 1 { tiles = scratch }
     }
     var offsets = SIMD16<Int32>()
     for kx in 0..<g.kernelW {
         let column = kx * g.dilationW
-        offsets[kx] = Int32((column % sw) * rw + column / sw)
+        offsets[kx] = Int32((column % g.strideW) * g.x16RowLength + column / g.strideW)
     }
-    return DirectConvX16(g: g, source: source, weights: UnsafePointer(weights.packed.pointer),
+    return DirectConvX16(g: g, padded: source, dense: tiles != nil && !inputIsPadded, tiles: tiles, weights: UnsafePointer(weights.packed.pointer),
                          bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
                          strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
 }
 
-/// The zero-padded, polyphase copy of one input channel for strides above 1 (stride 1 is
-/// `fillPadded`'s plain layout). Only the padding is zeroed, row by row just before the row is
-/// filled: a separate pass over the whole copy doubled its memory traffic (megabytes at 256x256).
-/// Channels are independent, so threads split them.
-private struct PaddedCopyX16 {
-    let g: ConvGeometry
-    let input: UnsafePointer<Float>
-    let scratch: UnsafeMutablePointer<Float>
+#if EDGEINSPECT_AVX512
+private typealias FloatVectorPair = SIMD32<Float>
+#else
+private typealias FloatVectorPair = SIMD16<Float>
+#endif
 
-    func channel(_ c: Int) {
-        let (ph, sw, rw) = (g.paddedHeight, g.strideW, g.x16RowLength)
-        let rowStride = sw * rw
-        let plane = scratch + c * ph * rowStride
-        plane.update(repeating: 0, count: g.padH * rowStride)
-        (plane + (g.padH + g.inHeight) * rowStride).update(repeating: 0, count: (ph - g.padH - g.inHeight) * rowStride)
-        for y in 0..<g.inHeight {
-            let src = input + (c * g.inHeight + y) * g.inWidth
-            let row = plane + (y + g.padH) * rowStride
-            row.update(repeating: 0, count: rowStride)
-            if sw == 2 {
-                splitEvenOdd(src, count: g.inWidth, padding: g.padW, phase0: row, phase1: row + rw)
-                continue
-            }
-            // Phase p holds padded columns p, p+s, ...; walk each phase without a division per pixel.
-            for phase in 0..<sw {
-                var x = ((phase - g.padW) % sw + sw) % sw
-                var dst = row + phase * rw + (x + g.padW) / sw
-                while x < g.inWidth { dst.pointee = src[x]; dst += 1; x += sw }
-            }
-        }
-    }
-}
-
-/// Stride 2: padded column X = x + padding goes to phase X % 2 at X / 2. Written as pairs so the
-/// compiler turns it into vector loads and lane shuffles (the general per-pixel walk was scalar
-/// and the slowest part of copying a 256-wide input).
+/// Phase p of a padded row: count values from row[p], stride apart, at dst + p * count. Stride 2
+/// splits two vectors' worth at a time into their even and odd lanes (two two-source permutes on
+/// AVX-512, uzp1/uzp2 on NEON); the scalar loop ran at a float a cycle.
 @inline(__always)
-private func splitEvenOdd(_ src: UnsafePointer<Float>, count n: Int, padding: Int,
-                          phase0: UnsafeMutablePointer<Float>, phase1: UnsafeMutablePointer<Float>) {
-    // Even x lands in phase 0 when the padding is even, in phase 1 when it is odd.
-    let (evens, odds) = padding % 2 == 0 ? (phase0 + padding / 2, phase1 + padding / 2)
-                                         : (phase1 + (padding - 1) / 2, phase0 + (padding + 1) / 2)
-    for i in 0..<(n / 2) {
-        evens[i] = src[2 * i]
-        odds[i] = src[2 * i + 1]
+private func splitPhases(_ row: UnsafePointer<Float>, stride s: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
+    if s == 2 {
+        let odd = dst + count
+        var i = 0
+        while i + vectorLanes <= count {
+            let pair = UnsafeRawPointer(row + 2 * i).loadUnaligned(as: FloatVectorPair.self)
+            storeVector(pair.evenHalf, dst + i)
+            storeVector(pair.oddHalf, odd + i)
+            i += vectorLanes
+        }
+        while i < count {
+            dst[i] = row[2 * i]
+            odd[i] = row[2 * i + 1]
+            i += 1
+        }
+        return
     }
-    if n % 2 == 1 { evens[n / 2] = src[n - 1] }
+    for p in 0..<s {
+        for i in 0..<count { dst[p * count + i] = row[s * i + p] }
+    }
 }
 
 struct DirectConvX16 {
     let g: ConvGeometry
-    let source: UnsafePointer<Float>       // [in][paddedHeight][strideW phases][x16RowLength]
+    let padded: UnsafePointer<Float>       // [in][paddedHeight][strideW * x16RowLength], or dense [in][inHeight][inWidth]
+    let dense: Bool                        // strided layers: `padded` is the dense input
+    let tiles: UnsafeMutablePointer<Float>?   // strided layers: one tile per thread (`forThread`)
+    /// What the kernels read: [in][channelRows][strideW phases][x16RowLength], the padded input
+    /// itself at stride 1 (one phase), a thread's tile of a band of output rows' input rows when strided.
+    var source: UnsafePointer<Float>
     let weights: UnsafePointer<Float>, bias: UnsafePointer<Float>
     let activation: ActivationFunction
     var output: UnsafeMutablePointer<Float>   // var: conv2DDirectX16Quantized points it at each thread's tile
     let strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
+    let channelRows: Int                   // source rows between channels
+    var threads = 1                        // strided layers: the threads `rows(thread:)` splits the rows for
+    var band = 0..<0                       // strided layers: the output rows the tile holds the input of
+
+    init(g: ConvGeometry, padded: UnsafePointer<Float>, dense: Bool = false, tiles: UnsafeMutablePointer<Float>?,
+         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: ActivationFunction,
+         output: UnsafeMutablePointer<Float>, strides: PlaneStrides, tapOffsets: SIMD16<Int32>) {
+        (self.g, self.padded, self.dense, self.tiles, self.source) = (g, padded, dense, tiles, padded)
+        (self.weights, self.bias, self.activation, self.output) = (weights, bias, activation, output)
+        (self.strides, self.tapOffsets) = (strides, tapOffsets)
+        channelRows = tiles == nil ? g.paddedHeight : g.x16BandInputRows
+    }
+
+    var tiled: Bool { tiles != nil }
+    /// From `source` to the first input row of output row y.
+    @inline(__always) func rowOffset(_ y: Int) -> Int { (y - band.lowerBound) * g.strideH * g.strideW * g.x16RowLength }
+
+    /// This job for thread t: reading its own tile when strided.
+    func forThread(_ t: Int) -> DirectConvX16 {
+        var job = self
+        if let tiles { job.source = UnsafePointer(tiles + t * g.x16TileCount) }
+        return job
+    }
+
+    /// Output row y, every channel (on a `forThread` job). A strided job splits the input of the
+    /// band of rows from y (up to `end`, the caller's last row) into its tile first, unless the
+    /// tile holds it.
+    mutating func outputRow(_ y: Int, end: Int) {
+        if tiled && !band.contains(y) { fillTile(band: y..<min(y + g.x16BandRows, end)) }
+        for group in 0..<blockGroups { item(y * blockGroups + group) }
+    }
+
+    /// Thread t's share of the output rows.
+    func rows(thread t: Int) {
+        var mine = forThread(t)
+        let end = g.outHeight * (t + 1) / threads
+        for y in (g.outHeight * t / threads)..<end { mine.outputRow(y, end: end) }
+    }
+
+    /// Splits the input rows that the output rows `rows` read, every channel, into this thread's
+    /// tile: each channel's rows are one run of its plane, read in order. A dense input's row is
+    /// first padded in the tile's last row.
+    mutating func fillTile(band rows: Range<Int>) {
+        let (rw, rowStride) = (g.x16RowLength, g.strideW * g.x16RowLength)
+        let tile = UnsafeMutablePointer(mutating: source)
+        let count = (rows.count - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1
+        let buffer = tile + g.inChannels * channelRows * rowStride
+        let width = min(g.inWidth, rowStride - g.padW)
+        if dense { buffer.update(repeating: 0, count: rowStride) }   // its padding, never overwritten
+        for c in 0..<g.inChannels {
+            for r in 0..<count {
+                let (py, dst) = (rows.lowerBound * g.strideH + r, tile + (c * channelRows + r) * rowStride)
+                var row = padded + (c * g.paddedHeight + py) * rowStride
+                if dense {
+                    let y = py - g.padH
+                    guard y >= 0 && y < g.inHeight else { dst.update(repeating: 0, count: rowStride); continue }
+                    copyFloats(to: buffer + g.padW, from: padded + (c * g.inHeight + y) * g.inWidth, count: width)
+                    row = UnsafePointer(buffer)
+                }
+                splitPhases(row, stride: g.strideW, count: rw, into: dst)
+            }
+        }
+        band = rows
+    }
 
     var blocks: Int { (g.outChannels + 3) / 4 }
 #if EDGEINSPECT_AVX512
@@ -221,7 +300,7 @@ struct DirectConvX16 {
             // A single output channel leaves three of the four lanes idle; spend the registers on
             // 8 vectors of pixels instead, 8 independent accumulators as in the loop below.
             while x + 8 * l <= ow {
-                single8Vectors(out + x, source: source + y * g.strideH * rowStride + x, rowStride: rowStride, bias: b[0])
+                single8Vectors(out + x, source: source + rowOffset(y) + x, rowStride: rowStride, bias: b[0])
                 x += 8 * l
             }
         }
@@ -229,7 +308,7 @@ struct DirectConvX16 {
 #if EDGEINSPECT_AVX512
         if g.kernelW == 3 && g.outChannels > 1 {
             while x + 4 * l <= ow {
-                quad(out + x, w0: w0, bias: b, first: source + y * g.strideH * rowStride + x, rowStride: rowStride,
+                quad(out + x, w0: w0, bias: b, first: source + rowOffset(y) + x, rowStride: rowStride,
                      lanes: lanes, plane: plane)
                 x += 4 * l
             }
@@ -243,7 +322,7 @@ struct DirectConvX16 {
             }
             for c in 0..<g.inChannels {
                 for ky in 0..<g.kernelH {
-                    let row = source + (c * g.paddedHeight + y * g.strideH + ky * g.dilationH) * rowStride + x
+                    let row = source + rowOffset(y) + (c * channelRows + ky * g.dilationH) * rowStride + x
                     if g.kernelW == 3 {
                         // Unrolled: the loop over a table of tap offsets spent a fifth of these
                         // layers' time on loop counters and loading the offsets (masked indices).
@@ -279,7 +358,7 @@ struct DirectConvX16 {
         let lanes = min(8, g.outChannels - block * 4)
         let plane = strides.plane
         let out = output + block * 4 * plane + y * strides.row
-        let first = source + y * g.strideH * rowStride
+        let first = source + rowOffset(y)
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         var x = 0
         while x + 2 * l <= ow {
@@ -298,7 +377,7 @@ struct DirectConvX16 {
             var (pa, pb) = (wa, wb)
             for c in 0..<g.inChannels {
                 for ky in 0..<g.kernelH {
-                    let row = first + (c * g.paddedHeight + ky * g.dilationH) * rowStride + x
+                    let row = first + (c * channelRows + ky * g.dilationH) * rowStride + x
                     tap(row + t0, pa, pb); tap(row + t1, pa + 4, pb + 4); tap(row + t2, pa + 8, pb + 8)
                     pa += 12; pb += 12
                 }
@@ -339,7 +418,7 @@ struct DirectConvX16 {
         var w = w0
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelH {
-                let row = first + (c * g.paddedHeight + ky * g.dilationH) * rowStride
+                let row = first + (c * channelRows + ky * g.dilationH) * rowStride
                 tap(row + t0, w); tap(row + t1, w + 4); tap(row + t2, w + 8)
                 w += 12
             }
@@ -358,6 +437,7 @@ struct DirectConvX16 {
     /// of 27 per 27 (`single8Vectors` was bound by its loads).
     var pairsRows: Bool {
         g.outChannels == 1 && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.dilationH == 1
+            && !tiled
     }
 
     /// Output rows y and y + 1 (the second only where it exists) of a `pairsRows` layer.
@@ -406,7 +486,7 @@ struct DirectConvX16 {
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
             for ky in 0..<g.kernelH {
-                let row = source + (c * g.paddedHeight + ky * g.dilationH) * rowStride
+                let row = source + (c * channelRows + ky * g.dilationH) * rowStride
                 if g.kernelW == 3 {          // as in row(_:): the taps unrolled, no offset table lookups
                     acc.add(w[0], Block1x8(loading: row + t0))
                     acc.add(w[4], Block1x8(loading: row + t1))

@@ -1,6 +1,6 @@
 /// Zero-padded input planes, and producers that write straight into them.
 ///
-/// Winograd and the stride-1 direct-x16 kernel read their input from a zero-padded copy (rows of a
+/// Winograd and the direct-x16 kernel (not 1x1) read their input from a zero-padded copy (rows of a
 /// length that covers every tile or vector step, padding around the data). That copy is a pass over
 /// the whole input: 7 % of a 512x512 frame. When the input's producer is the convolution's only
 /// reader, the engine instead plans the value inside that padded layout and the producer stores its

@@ -6,9 +6,9 @@ import XCTest
 /// bit: each graph runs with and without it, with the kernels forced (two engines that each
 /// measured could pick different kernels, and so other bits), on 1 and 2 threads.
 final class PaddedInputTests: XCTestCase {
-    /// Values in comments. Eligible, with direct-x16 everywhere: e (read by a dilated conv), u (an
-    /// upsampling read by a 3x3 conv), q (read by the output conv). Not: d (its reader has stride 2),
-    /// s (read by an upsampling), w (two readers), x and z (read by an add, by a 1x1 conv), the add's
+    /// Values in comments. Eligible, with direct-x16 everywhere: e (read by a dilated conv), d (read
+    /// by a stride-2 conv, which splits the padded rows into phases), u (an upsampling read by a 3x3
+    /// conv), q (read by the output conv). Not: s (read by an upsampling), w (two readers), x and z (read by an add, by a 1x1 conv), the add's
     /// output (an add stores dense planes), the 1x1 conv's (its kernel stores whole planes).
     /// int8: e and q run in int8 (an int8 epilogue stores into its float reader's layout).
     static func padGraph(int8: Bool = false) -> ModelBuilder {
@@ -58,10 +58,11 @@ final class PaddedInputTests: XCTestCase {
 
     func testWhichInputsArePadded() throws {
         let loaded = try LoadedModel(Self.padGraph().bytes())
-        // Steps are values - 1: the readers of e, u and q are values 2, 5 and 11.
+        // Steps are values - 1: the readers of e, d, u and q are values 2, 3, 5 and 11.
         let x16 = Engine(model: loaded.model, policy: .force(.directX16))
-        XCTAssertEqual(try x16.paddedInputSteps(height: 16, width: 16), [1, 4, 10])
-        // Winograd cannot run the dilated conv (direct-oc8 does, reading dense planes), so e is not.
+        XCTAssertEqual(try x16.paddedInputSteps(height: 16, width: 16), [1, 2, 4, 10])
+        // Winograd cannot run the dilated nor the strided conv (direct-oc8 does, reading dense
+        // planes), so neither e nor d is.
         let winograd = Engine(model: loaded.model, policy: .force(.winograd))
         XCTAssertEqual(try winograd.paddedInputSteps(height: 16, width: 16), [4, 10])
         let reference = Engine(model: loaded.model, kernels: .reference)
@@ -70,6 +71,6 @@ final class PaddedInputTests: XCTestCase {
         let int8 = try Self.int8Model()
         let int8x16 = Engine(model: int8.model, policy: .force(.directX16))
         XCTAssertEqual(int8x16.int8Convolutions.count, 2)
-        XCTAssertEqual(try int8x16.paddedInputSteps(height: 16, width: 16), [1, 4, 10])
+        XCTAssertEqual(try int8x16.paddedInputSteps(height: 16, width: 16), [1, 2, 4, 10])
     }
 }

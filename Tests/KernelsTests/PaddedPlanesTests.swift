@@ -84,13 +84,17 @@ final class PaddedPlanesTests: XCTestCase {
 
     func testDirectX16ReadsPaddedInputAndStoresAtStrides() {
         var rng = SeededRandom(1616)
-        // (in, out, k, pad, dilation, h, w, threads): 3x3 with pads and dilations, a one-output-channel
-        // layer (8-vector steps), a 5x5 and a padded 1x1 (not the pointwise kernel).
-        for (cin, cout, k, pad, dilation, h, w, threads) in [(3, 5, 3, 1, 1, 9, 13, 1), (6, 4, 3, 4, 4, 11, 70, 3),
-                                                              (16, 1, 3, 1, 1, 5, 150, 2), (2, 3, 5, 2, 1, 7, 6, 1),
-                                                              (4, 6, 1, 1, 1, 3, 33, 1)] {
-            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: k, kernelW: k, padH: pad, padW: pad,
-                                 dilationH: dilation, dilationW: dilation, inHeight: h, inWidth: w)
+        // (in, out, k, stride, pad, dilation, h, w, threads): 3x3 with pads and dilations, a
+        // one-output-channel layer (8-vector steps), a 5x5, a padded 1x1 (not the pointwise kernel),
+        // and strided layers (phase tiles split from the padded rows, in bands of rows: 37 rows
+        // at stride 2 make bands and a partial one; a dilated one at stride 3).
+        for (cin, cout, k, stride, pad, dilation, h, w, threads) in [
+            (3, 5, 3, 1, 1, 1, 9, 13, 1), (6, 4, 3, 1, 4, 4, 11, 70, 3), (16, 1, 3, 1, 1, 1, 5, 150, 2),
+            (2, 3, 5, 1, 2, 1, 7, 6, 1), (4, 6, 1, 1, 1, 1, 3, 33, 1), (5, 6, 3, 2, 1, 1, 74, 150, 2),
+            (3, 9, 3, 2, 1, 1, 9, 40, 1), (4, 5, 3, 3, 2, 2, 13, 29, 3),
+        ] {
+            let g = ConvGeometry(inChannels: cin, outChannels: cout, kernelH: k, kernelW: k, strideH: stride, strideW: stride,
+                                 padH: pad, padW: pad, dilationH: dilation, dilationW: dilation, inHeight: h, inWidth: w)
             let input = rng.floats(cin * h * w)
             let weights = ConvWeightsX16(weights: rng.floats(cout * cin * k * k), bias: rng.floats(cout), outChannels: cout,
                                          inChannels: cin, kernelH: k, kernelW: k)
@@ -102,7 +106,7 @@ final class PaddedPlanesTests: XCTestCase {
             guard let layout = g.directX16InputLayout else { return XCTFail("\(g) reads no padded layout") }
             assertInPlace(input, channels: cin, height: h, width: w, layout: layout, outChannels: cout,
                           outHeight: g.outHeight, outWidth: g.outWidth, dense: dense,
-                          "direct-x16 \(cin)->\(cout) k\(k) pad \(pad) d\(dilation) \(h)x\(w) threads \(threads)") { input, output, strides in
+                          "direct-x16 \(cin)->\(cout) k\(k) s\(stride) pad \(pad) d\(dilation) \(h)x\(w) threads \(threads)") { input, output, strides in
                 conv2DDirectX16(input: input, geometry: g, weights: weights, activation: .leakyRelu(0.1), output: output,
                                 outputStrides: strides, inputIsPadded: true, scratch: &scratch, pool: pool)
             }

@@ -53,17 +53,15 @@ private struct QuantizedRowsJob {
     /// This thread's share of the reader's padded rows: padding written, image rows computed into
     /// the thread's tile (row stride 0, so every output row lands on the tile) and quantised.
     func run(thread: Int) {
-        var mine = conv
+        var mine = conv.forThread(thread)
         mine.output = tiles + thread * conv.g.outChannels * tileStride
-        let groups = conv.blockGroups
         let (first, end) = (reader.paddedHeight * thread / threads, reader.paddedHeight * (thread + 1) / threads)
         for py in first..<end {
             guard let row = ei_i8_quantize_padding(bytes, Int32(py), Int32(reader.inHeight), Int32(reader.inWidth),
                                                    Int32(reader.inChannels), Int32(reader.paddedWidth),
                                                    Int32(reader.padH), Int32(reader.padW), path)
             else { continue }
-            let y = py - reader.padH
-            for group in 0..<groups { mine.item(y * groups + group) }
+            mine.outputRow(py - reader.padH, end: min(end - reader.padH, conv.g.outHeight))
             ei_i8_quantize_image_row(mine.output, tileStride, Int32(reader.inChannels), Int32(reader.inWidth),
                                      inverseScale, path, row)
         }
