@@ -96,6 +96,24 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(reduce(map, height: 2, width: 2, border: 0, .mean), 0.3, accuracy: 1e-7)
     }
 
+    /// The max in 16 lanes against the plain loop: rows on and off the vector width, borders, NaN
+    /// anywhere (never taken, as `max` does not take it), the largest value in a lane or in a tail.
+    func testMaxReductionMatchesThePlainLoop() {
+        var rng = SystemRandomNumberGenerator()
+        for (h, w, b) in [(5, 40, 0), (9, 33, 2), (3, 16, 0), (17, 70, 18), (64, 130, 5), (1, 15, 0)] {
+            for _ in 0..<20 {
+                var map = (0..<(h * w)).map { _ in Float.random(in: 0..<1, using: &rng) }
+                for _ in 0..<3 { map[Int.random(in: 0..<(h * w), using: &rng)] = .nan }
+                map[Int.random(in: 0..<(h * w), using: &rng)] = 2      // sometimes inside the border
+                let e = max(0, min(b, (h - 1) / 2, (w - 1) / 2))
+                var want = -Float.infinity
+                for y in e..<(h - e) { for x in e..<(w - e) { want = max(want, map[y * w + x]) } }
+                XCTAssertEqual(reduce(map, height: h, width: w, border: b, .max).bitPattern, want.bitPattern,
+                               "\(h)x\(w) border \(b)")
+            }
+        }
+    }
+
     /// score.border: the reduction sees only pixels at least `border` from every edge, and the border
     /// shrinks on small maps so that the centre row and column remain.
     func testReductionIgnoresTheBorder() {
