@@ -6,10 +6,11 @@
 ///
 /// Strides work through phases: each padded input row is split into `stride` phases (columns p,
 /// p+s, p+2s, ...), so the inputs one tap needs are contiguous in one phase. The split is made per
-/// output row, of the kernelH input rows that row reads, into a tile of the thread's own that stays
-/// in L2 (`fillTile`); the padded input itself is the stride-1 kind, which producers can write in
+/// band of output rows, of the input rows the band reads, into a tile of the thread's own of about
+/// 1 MiB (`fillTile`); the padded input itself is the stride-1 kind, which producers can write in
 /// place. A polyphase copy of the whole input (16 MiB at 512x512 for the 16->32 layer), written
-/// and read back, was half of these layers' time.
+/// and read back, was half of these layers' time. (The band size was measured on x86 only; the
+/// boards' L2 caches are smaller.)
 
 /// Weights repacked as [outChannels/4][in][kh][kw][4], zero past outChannels; the bias likewise.
 public final class ConvWeightsX16 {
@@ -128,9 +129,9 @@ public func conv2DDirectX16(input: UnsafePointer<Float>, geometry g: ConvGeometr
     }
 }
 
-/// The job of a 3x3-style (not 1x1) direct-x16 convolution, its input laid out for it in `scratch`
-/// (the first `g.directX16ScratchCount(threads:inputIsPadded:)` floats) where it needs a copy, and
-/// strided layers' tiles after that.
+/// The job of a 3x3-style (not 1x1) direct-x16 convolution. `scratch` (the first
+/// `g.directX16ScratchCount(threads:inputIsPadded:)` floats) holds the padded copy of a stride-1
+/// input not laid out in place, or a strided layer's tiles.
 func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights: ConvWeightsX16,
                   activation: ActivationFunction, output: UnsafeMutablePointer<Float>, outputStrides: PlaneStrides?,
                   inputIsPadded: Bool, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool?) -> DirectConvX16 {
@@ -150,8 +151,9 @@ func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights
         let column = kx * g.dilationW
         offsets[kx] = Int32((column % g.strideW) * g.x16RowLength + column / g.strideW)
     }
-    return DirectConvX16(g: g, padded: source, dense: tiles != nil && !inputIsPadded, tiles: tiles, weights: UnsafePointer(weights.packed.pointer),
-                         bias: UnsafePointer(weights.bias.pointer), activation: activation, output: output,
+    return DirectConvX16(g: g, padded: source, dense: tiles != nil && !inputIsPadded, tiles: tiles,
+                         weights: UnsafePointer(weights.packed.pointer), bias: UnsafePointer(weights.bias.pointer),
+                         activation: activation, output: output,
                          strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
 }
 
@@ -204,7 +206,7 @@ struct DirectConvX16 {
     var threads = 1                        // strided layers: the threads `rows(thread:)` splits the rows for
     var band = 0..<0                       // strided layers: the output rows the tile holds the input of
 
-    init(g: ConvGeometry, padded: UnsafePointer<Float>, dense: Bool = false, tiles: UnsafeMutablePointer<Float>?,
+    init(g: ConvGeometry, padded: UnsafePointer<Float>, dense: Bool, tiles: UnsafeMutablePointer<Float>?,
          weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: ActivationFunction,
          output: UnsafeMutablePointer<Float>, strides: PlaneStrides, tapOffsets: SIMD16<Int32>) {
         (self.g, self.padded, self.dense, self.tiles, self.source) = (g, padded, dense, tiles, padded)
@@ -522,9 +524,9 @@ func storeActivatedPair(_ lo: FloatVector, _ hi: FloatVector, _ activation: Acti
     }
 }
 
-/// The first `count` lanes of a, then b. Out of line: with this loop inside it, the compiler
-/// stopped inlining `storeActivatedPair`, and every full store became a call that passed each
-/// vector in 128-bit pieces.
+/// The first `count` lanes of a, then b: a row's or plane's end. Out of line, so that the store
+/// forced into every kernel stays small. (Before it was forced, `@inline(__always)` left
+/// `storeActivatedPair` a call in the larger kernels, each vector passed in 128-bit pieces.)
 @inline(never)
 func storePartialPair(_ a: FloatVector, _ b: FloatVector, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
     for i in 0..<count { dst[i] = i < vectorLanes ? a[i] : b[i - vectorLanes] }
