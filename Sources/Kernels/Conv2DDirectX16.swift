@@ -291,6 +291,7 @@ struct DirectConvX16 {
         let ow = g.outWidth
         let taps = g.inChannels * g.kernelH * g.kernelW
         let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
+        let first = source + rowOffset(y)                 // once: x16RowLength is computed, with divisions
         let w0 = weights + block * taps * 4
         let b = bias + block * 4
         let (l, step) = (vectorLanes, 2 * vectorLanes)
@@ -302,7 +303,7 @@ struct DirectConvX16 {
             // A single output channel leaves three of the four lanes idle; spend the registers on
             // 8 vectors of pixels instead, 8 independent accumulators as in the loop below.
             while x + 8 * l <= ow {
-                single8Vectors(out + x, source: source + rowOffset(y) + x, rowStride: rowStride, bias: b[0])
+                single8Vectors(out + x, source: first + x, rowStride: rowStride, bias: b[0])
                 x += 8 * l
             }
         }
@@ -310,7 +311,7 @@ struct DirectConvX16 {
 #if EDGEINSPECT_AVX512
         if g.kernelW == 3 && g.outChannels > 1 {
             while x + 4 * l <= ow {
-                quad(out + x, w0: w0, bias: b, first: source + rowOffset(y) + x, rowStride: rowStride,
+                quad(out + x, w0: w0, bias: b, first: first + x, rowStride: rowStride,
                      lanes: lanes, plane: plane)
                 x += 4 * l
             }
@@ -324,7 +325,7 @@ struct DirectConvX16 {
             }
             for c in 0..<g.inChannels {
                 for ky in 0..<g.kernelH {
-                    let row = source + rowOffset(y) + (c * channelRows + ky * g.dilationH) * rowStride + x
+                    let row = first + (c * channelRows + ky * g.dilationH) * rowStride + x
                     if g.kernelW == 3 {
                         // Unrolled: the loop over a table of tap offsets spent a fifth of these
                         // layers' time on loop counters and loading the offsets (masked indices).
