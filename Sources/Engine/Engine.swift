@@ -17,6 +17,8 @@ public final class Engine {
     /// Threads the convolutions run on (the caller's thread is one of them).
     public let threads: Int
     private let pool: ThreadPool?
+    /// The engine's threads, for the caller's own per-frame loops (the scoring blur); nil on one.
+    public var threadPool: ThreadPool? { pool }
     let model: ModelFile
     let steps: [Step]
     private var plan: Plan?

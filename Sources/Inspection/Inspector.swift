@@ -108,7 +108,9 @@ public final class Inspector {
         }
         let buffers: FrameBuffers
         if let frame, frame.fits(channels: c, height: h, width: w) { buffers = frame } else {
-            let scratch = max(blur.scratchCount(height: h, width: w), mapBlur?.scratchCount(height: h, width: w) ?? 0)
+            let threads = engine.threads
+            let scratch = max(blur.scratchCount(height: h, width: w, threads: threads),
+                              mapBlur?.scratchCount(height: h, width: w, threads: threads) ?? 0)
             buffers = FrameBuffers(channels: c, height: h, width: w, separateScoreMap: mapBlur != nil, blurScratch: scratch)
             frame = buffers
         }
@@ -133,7 +135,8 @@ public final class Inspector {
             }
         }
         let scored = buffers.scored ?? buffers.map
-        blur.apply(buffers.error.pointer, height: h, width: w, into: scored.pointer, temp: buffers.temp.pointer)
+        blur.apply(buffers.error.pointer, height: h, width: w, into: scored.pointer, temp: buffers.temp.pointer,
+                   pool: engine.threadPool)
         let score = reduce(scored.pointer, height: h, width: w, border: m.scoreBorder, reduction) / m.scoreScale
         mapPending = mapBlur != nil
         if mapEveryFrame { completeMap() }
@@ -149,7 +152,7 @@ public final class Inspector {
     public func completeMap() {
         guard mapPending, let mapBlur, let frame else { return }
         mapBlur.apply(frame.error.pointer, height: frame.height, width: frame.width, into: frame.map.pointer,
-                      temp: frame.temp.pointer)
+                      temp: frame.temp.pointer, pool: engine.threadPool)
         mapPending = false
     }
 }

@@ -18,31 +18,50 @@ public struct GaussianBlur {
         weights = w.map { Float($0) }
     }
 
-    /// Floats `apply` needs in `temp`: the horizontal pass's output, then one row padded by the radius.
-    public func scratchCount(height: Int, width: Int) -> Int { height * width + width + 2 * radius }
+    /// Floats `apply` needs in `temp`: the horizontal pass's output, then one row padded by the
+    /// radius per thread that runs `horizontalPass`.
+    public func scratchCount(height: Int, width: Int, threads: Int = 1) -> Int {
+        height * width + max(threads, 1) * (width + 2 * radius)
+    }
 
     /// Smooths `map` (height x width) into `out`; `temp` needs `scratchCount(height:width:)` floats.
     /// Both passes sum the taps in order with a separate multiply and add, so every pixel gets the
     /// bits of the plain loop `sum += w[k] * p[clamp(i + k)]` (ScoringTests checks it).
     public func apply(_ map: UnsafePointer<Float>, height: Int, width: Int,
                       into out: UnsafeMutablePointer<Float>, temp: UnsafeMutablePointer<Float>) {
+        horizontalPass(map, height: height, width: width, rows: 0..<height, temp: temp, thread: 0)
+        verticalPass(temp, height: height, width: width, rows: 0..<height, into: out)
+    }
+
+    /// `apply` in two parts, for threads that split the rows: every row of the horizontal pass must
+    /// be done before any of the vertical pass starts. Rows `rows` of the horizontal pass into
+    /// temp: each row is copied with its end pixels replicated r times (in `thread`'s padded row
+    /// of temp), so every output pixel, edges included, is the same clamp-free sum.
+    public func horizontalPass(_ map: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
+                               temp: UnsafeMutablePointer<Float>, thread: Int) {
         let r = radius
+        let row = temp + height * width + thread * (width + 2 * r)
         weights.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!, taps = wb.count     // tap j weighs the pixel at offset j - r
-            // Horizontal pass into temp: each row is copied with its end pixels replicated r times,
-            // so every output pixel, edges included, is the same clamp-free sum.
-            let row = temp + height * width
-            for y in 0..<height {
+            for y in rows {
                 let src = map + y * width
                 row.update(repeating: src[0], count: r)
                 (row + r).update(from: src, count: width)
                 (row + r + width).update(repeating: src[width - 1], count: r)
                 weightedSum(w, taps: taps, width: width, into: temp + y * width) { j in UnsafePointer(row + j) }
             }
-            // Vertical pass: whole rows of temp, the row index clamped.
-            for y in 0..<height {
+        }
+    }
+
+    /// Rows `rows` of the vertical pass: whole rows of temp, the row index clamped.
+    public func verticalPass(_ temp: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
+                             into out: UnsafeMutablePointer<Float>) {
+        let r = radius
+        weights.withUnsafeBufferPointer { wb in
+            let w = wb.baseAddress!, taps = wb.count
+            for y in rows {
                 weightedSum(w, taps: taps, width: width, into: out + y * width) { j in
-                    UnsafePointer(temp + min(max(y &+ j &- r, 0), height &- 1) &* width)   // in range: no overflow checks
+                    temp + min(max(y &+ j &- r, 0), height &- 1) &* width   // in range: no overflow checks
                 }
             }
         }
