@@ -203,6 +203,9 @@ struct DirectConvX16 {
     let strides: PlaneStrides
     let tapOffsets: SIMD16<Int32>          // kx -> phase * rowLength + column / stride
     let channelRows: Int                   // source rows between channels
+    /// Floats of one source row, all its phases. Stored: `x16RowLength` is computed, with
+    /// divisions, and once it sat in a channel loop it cost the 8-lane build up to 20 %.
+    let rowStride: Int
     var threads = 1                        // strided layers: the threads `rows(thread:)` splits the rows for
     var band = 0..<0                       // strided layers: the output rows the tile holds the input of
 
@@ -213,11 +216,12 @@ struct DirectConvX16 {
         (self.weights, self.bias, self.activation, self.output) = (weights, bias, activation, output)
         (self.strides, self.tapOffsets) = (strides, tapOffsets)
         channelRows = tiles == nil ? g.paddedHeight : g.x16BandInputRows
+        rowStride = g.strideW * g.x16RowLength
     }
 
     var tiled: Bool { tiles != nil }
     /// From `source` to the first input row of output row y.
-    @inline(__always) func rowOffset(_ y: Int) -> Int { (y - band.lowerBound) * g.strideH * g.strideW * g.x16RowLength }
+    @inline(__always) func rowOffset(_ y: Int) -> Int { (y - band.lowerBound) * g.strideH * rowStride }
 
     /// This job for thread t: reading its own tile when strided.
     func forThread(_ t: Int) -> DirectConvX16 {
@@ -245,7 +249,7 @@ struct DirectConvX16 {
     /// tile: each channel's rows are one run of its plane, read in order. A dense input's row is
     /// first padded in the tile's last row.
     mutating func fillTile(band rows: Range<Int>) {
-        let (rw, rowStride) = (g.x16RowLength, g.strideW * g.x16RowLength)
+        let rw = g.x16RowLength
         let tile = UnsafeMutablePointer(mutating: source)
         let count = (rows.count - 1) * g.strideH + (g.kernelH - 1) * g.dilationH + 1
         let buffer = tile + g.inChannels * channelRows * rowStride
@@ -290,8 +294,7 @@ struct DirectConvX16 {
     func row(_ y: Int, _ block: Int, from x0: Int) {
         let ow = g.outWidth
         let taps = g.inChannels * g.kernelH * g.kernelW
-        let rowStride = g.strideW * g.x16RowLength        // one padded row, all phases
-        let first = source + rowOffset(y)                 // once: x16RowLength is computed, with divisions
+        let first = source + rowOffset(y)
         let w0 = weights + block * taps * 4
         let b = bias + block * 4
         let (l, step) = (vectorLanes, 2 * vectorLanes)
@@ -303,7 +306,7 @@ struct DirectConvX16 {
             // A single output channel leaves three of the four lanes idle; spend the registers on
             // 8 vectors of pixels instead, 8 independent accumulators as in the loop below.
             while x + 8 * l <= ow {
-                single8Vectors(out + x, source: first + x, rowStride: rowStride, bias: b[0])
+                single8Vectors(out + x, source: first + x, bias: b[0])
                 x += 8 * l
             }
         }
@@ -311,7 +314,7 @@ struct DirectConvX16 {
 #if EDGEINSPECT_AVX512
         if g.kernelW == 3 && g.outChannels > 1 {
             while x + 4 * l <= ow {
-                quad(out + x, w0: w0, bias: b, first: first + x, rowStride: rowStride,
+                quad(out + x, w0: w0, bias: b, first: first + x,
                      lanes: lanes, plane: plane)
                 x += 4 * l
             }
@@ -355,7 +358,6 @@ struct DirectConvX16 {
     func octo(_ y: Int, _ block: Int) -> Int {
         let (l, ow) = (vectorLanes, g.outWidth)
         let taps = g.inChannels * g.kernelH * g.kernelW
-        let rowStride = g.strideW * g.x16RowLength
         let (wa, wb) = (weights + block * taps * 4, weights + (block + 1) * taps * 4)
         let b = bias + block * 4
         let lanes = min(8, g.outChannels - block * 4)
@@ -400,7 +402,7 @@ struct DirectConvX16 {
     /// 4 vectors of pixels x 4 channels: 16 accumulators of the 32 zmm registers.
     @inline(__always)
     func quad(_ out: UnsafeMutablePointer<Float>, w0: UnsafePointer<Float>, bias b: UnsafePointer<Float>,
-              first: UnsafePointer<Float>, rowStride: Int, lanes: Int, plane: Int) {
+              first: UnsafePointer<Float>, lanes: Int, plane: Int) {
         let l = vectorLanes
         var c0 = (FloatVector(repeating: b[0]), FloatVector(repeating: b[0]), FloatVector(repeating: b[0]), FloatVector(repeating: b[0]))
         var c1 = (FloatVector(repeating: b[1]), FloatVector(repeating: b[1]), FloatVector(repeating: b[1]), FloatVector(repeating: b[1]))
@@ -446,12 +448,10 @@ struct DirectConvX16 {
     /// Output rows y and y + 1 (the second only where it exists) of a `pairsRows` layer.
     func rowPair(_ y: Int) {
         let l = vectorLanes, ow = g.outWidth
-        let rowStride = g.strideW * g.x16RowLength
         var x = 0
         if y + 1 < g.outHeight {
             while x + 8 * l <= ow {
-                single8VectorsTwoRows(output + y * strides.row + x, source: source + y * rowStride + x,
-                                      rowStride: rowStride)
+                single8VectorsTwoRows(output + y * strides.row + x, source: source + y * rowStride + x)
                 x += 8 * l
             }
         }
@@ -462,7 +462,7 @@ struct DirectConvX16 {
     /// `single8Vectors` for output rows y and y + 1 at once (16 accumulators). Each accumulator
     /// still adds the bias and then the taps in direct-oc8's order (channel, ky, kx), so the same bits.
     @inline(__always)
-    func single8VectorsTwoRows(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int) {
+    func single8VectorsTwoRows(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>) {
         var upper = Block1x8(repeating: bias[0]), lower = upper
         let t = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
@@ -483,7 +483,7 @@ struct DirectConvX16 {
 
     /// 8 vectors of pixels of output channel 0. source: the first input row of this output row, at pixel x.
     @inline(__always)
-    func single8Vectors(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, rowStride: Int, bias: Float) {
+    func single8Vectors(_ out: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, bias: Float) {
         var acc = Block1x8(repeating: bias)
         var w = weights
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
