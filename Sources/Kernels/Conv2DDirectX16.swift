@@ -467,6 +467,10 @@ struct DirectConvX16 {
         let t = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
             let w = weights + c * 36                 // [ky][kx][4 lanes], lane 0 the one channel
+            // The two input rows of the row pair after next (see `single8Vectors`).
+            let ahead = source + (c * g.paddedHeight + 6) * rowStride
+            prefetch(ahead, floats: 8 * vectorLanes)
+            prefetch(ahead + rowStride, floats: 8 * vectorLanes)
             for r in 0..<4 {                         // input row y + r: ky = r for y, r - 1 for y + 1
                 let row = source + (c * g.paddedHeight + r) * rowStride
                 for kx in 0..<3 {
@@ -488,6 +492,11 @@ struct DirectConvX16 {
         var w = weights
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
+            // The input row that output row y + 2 adds to the rows before it (at stride 1, dilation 1): this
+            // layer's 16 MiB input at 512x512 comes from L3 or DRAM, a row per channel and output
+            // row, and the prefetchers alone left it waiting on loads (the AVX-512 row pairs,
+            // two pairs ahead: 1.55 -> 1.15 ms).
+            prefetch(source + (c * channelRows + g.kernelH * g.dilationH + 1) * rowStride, floats: 8 * vectorLanes)
             for ky in 0..<g.kernelH {
                 let row = source + (c * channelRows + ky * g.dilationH) * rowStride
                 if g.kernelW == 3 {          // as in row(_:): the taps unrolled, no offset table lookups

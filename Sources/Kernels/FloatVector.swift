@@ -1,3 +1,5 @@
+import CKernels
+
 /// The float vector the row-vectorised kernels (direct-x16, pointwise, Winograd) compute with.
 ///
 /// 8 lanes by default: one AVX2 register, two NEON registers. Builds for a CPU with AVX-512
@@ -80,4 +82,12 @@ struct Block1x8 {
         storeActivatedPair(v4, v5, activation, dst + 4 * l, 2 * l)
         storeActivatedPair(v6, v7, activation, dst + 6 * l, 2 * l)
     }
+}
+
+/// Asks for the cache lines of `floats` floats from p (a line every 16 floats) ahead of their
+/// loads. Prefetches never fault, so p may run past the buffer.
+@_transparent
+func prefetch(_ p: UnsafePointer<Float>, floats: Int) {
+    var k = 0
+    while k < floats { ei_prefetch(p + k); k += 16 }
 }
