@@ -68,7 +68,7 @@ let package = Package(
                           swiftSettings: swift),
 
         .testTarget(name: "ModelFileTests", dependencies: ["ModelFile"], exclude: ["corpus"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CArmv7Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CArmv7Kernels", "CKernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFile", "Kernels"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], exclude: ["Fixtures"]),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring"]),

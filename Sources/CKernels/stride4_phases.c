@@ -43,6 +43,39 @@ static void phases_x8(const float *row, float *out) {
         }
     }
 }
+
+// The inverse for 16 tiles: unpacks put tile 4i + k's four values in 128-bit block i of q[k];
+// a 4x4 transpose of blocks across q[0..3] then puts tiles 4j .. 4j + 3 in out[j].
+__attribute__((target("avx512f")))
+static void interleave_x16(const float *phases, float *row) {
+    __m512 a = _mm512_loadu_ps(phases), b = _mm512_loadu_ps(phases + 16);
+    __m512 c = _mm512_loadu_ps(phases + 32), d = _mm512_loadu_ps(phases + 48);
+    __m512d ab0 = _mm512_castps_pd(_mm512_unpacklo_ps(a, b)), ab1 = _mm512_castps_pd(_mm512_unpackhi_ps(a, b));
+    __m512d cd0 = _mm512_castps_pd(_mm512_unpacklo_ps(c, d)), cd1 = _mm512_castps_pd(_mm512_unpackhi_ps(c, d));
+    __m512 q0 = _mm512_castpd_ps(_mm512_unpacklo_pd(ab0, cd0)), q1 = _mm512_castpd_ps(_mm512_unpackhi_pd(ab0, cd0));
+    __m512 q2 = _mm512_castpd_ps(_mm512_unpacklo_pd(ab1, cd1)), q3 = _mm512_castpd_ps(_mm512_unpackhi_pd(ab1, cd1));
+    __m512 t0 = _mm512_shuffle_f32x4(q0, q1, 0x44), t1 = _mm512_shuffle_f32x4(q2, q3, 0x44);
+    __m512 t2 = _mm512_shuffle_f32x4(q0, q1, 0xEE), t3 = _mm512_shuffle_f32x4(q2, q3, 0xEE);
+    _mm512_storeu_ps(row, _mm512_shuffle_f32x4(t0, t1, 0x88));
+    _mm512_storeu_ps(row + 16, _mm512_shuffle_f32x4(t0, t1, 0xDD));
+    _mm512_storeu_ps(row + 32, _mm512_shuffle_f32x4(t2, t3, 0x88));
+    _mm512_storeu_ps(row + 48, _mm512_shuffle_f32x4(t2, t3, 0xDD));
+}
+
+// 8 tiles: the same unpacks, then tiles 2j, 2j + 1 are the low or high halves of two of q[0..3].
+__attribute__((target("avx2")))
+static void interleave_x8(const float *phases, float *row) {
+    __m256 a = _mm256_loadu_ps(phases), b = _mm256_loadu_ps(phases + 8);
+    __m256 c = _mm256_loadu_ps(phases + 16), d = _mm256_loadu_ps(phases + 24);
+    __m256d ab0 = _mm256_castps_pd(_mm256_unpacklo_ps(a, b)), ab1 = _mm256_castps_pd(_mm256_unpackhi_ps(a, b));
+    __m256d cd0 = _mm256_castps_pd(_mm256_unpacklo_ps(c, d)), cd1 = _mm256_castps_pd(_mm256_unpackhi_ps(c, d));
+    __m256 q0 = _mm256_castpd_ps(_mm256_unpacklo_pd(ab0, cd0)), q1 = _mm256_castpd_ps(_mm256_unpackhi_pd(ab0, cd0));
+    __m256 q2 = _mm256_castpd_ps(_mm256_unpacklo_pd(ab1, cd1)), q3 = _mm256_castpd_ps(_mm256_unpackhi_pd(ab1, cd1));
+    _mm256_storeu_ps(row, _mm256_permute2f128_ps(q0, q1, 0x20));
+    _mm256_storeu_ps(row + 8, _mm256_permute2f128_ps(q2, q3, 0x20));
+    _mm256_storeu_ps(row + 16, _mm256_permute2f128_ps(q0, q1, 0x31));
+    _mm256_storeu_ps(row + 24, _mm256_permute2f128_ps(q2, q3, 0x31));
+}
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 
@@ -55,6 +88,15 @@ static void phases_x8(const float *row, float *out) {
             vst1q_f32(out + (j + 2 * window) * 8, lo.val[j]);
             vst1q_f32(out + (j + 2 * window) * 8 + 4, hi.val[j]);
         }
+    }
+}
+
+// vst4q_f32 is exactly this: 4 registers stored interleaved by 4.
+static void interleave_x8(const float *phases, float *row) {
+    for (int half = 0; half < 2; half++) {
+        float32x4x4_t v = {{ vld1q_f32(phases + 4 * half), vld1q_f32(phases + 8 + 4 * half),
+                             vld1q_f32(phases + 16 + 4 * half), vld1q_f32(phases + 24 + 4 * half) }};
+        vst4q_f32(row + 16 * half, v);
     }
 }
 #endif
@@ -73,4 +115,16 @@ void ei_stride4_phases6(const float *row, float *out, int lanes) {
     if (lanes == 8) { phases_x8(row, out); return; }
 #endif
     phases_scalar(row, out, lanes);
+}
+
+void ei_stride4_interleave4(const float *phases, float *row, int lanes) {
+#if defined(__x86_64__)
+    if (lanes == 16) { interleave_x16(phases, row); return; }
+    if (lanes == 8) { interleave_x8(phases, row); return; }
+#elif defined(__ARM_NEON)
+    if (lanes == 8) { interleave_x8(phases, row); return; }
+#endif
+    for (int t = 0; t < lanes; t++) {
+        for (int j = 0; j < 4; j++) row[4 * t + j] = phases[j * lanes + t];
+    }
 }

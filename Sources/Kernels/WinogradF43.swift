@@ -288,10 +288,11 @@ private struct WinogradJob {
                 let dst = plane + y * strides.row
                 let x0 = 4 * firstTile
                 if x0 + 4 * l <= ow {
-                    for lane in 0..<l {
-                        let p = dst + x0 + 4 * lane
-                        p[0] = cols.0[lane]; p[1] = cols.1[lane]; p[2] = cols.2[lane]; p[3] = cols.3[lane]
-                    }
+                    // Interleaved by the C shuffles, from four vectors after the row transforms.
+                    let phases = temp + 24 * l
+                    storeVector(cols.0, phases); storeVector(cols.1, phases + l)
+                    storeVector(cols.2, phases + 2 * l); storeVector(cols.3, phases + 3 * l)
+                    ei_stride4_interleave4(phases, dst + x0, Int32(l))
                 } else {
                     for lane in 0..<l {
                         let x = x0 + 4 * lane

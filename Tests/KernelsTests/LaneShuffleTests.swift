@@ -1,0 +1,30 @@
+import CKernels
+import XCTest
+
+/// The Winograd transforms' C shuffles against their definitions, at every lane count: 16 and 8
+/// run the AVX-512 and AVX2 sequences on this machine (the 8-lane one is what a haswell build's
+/// kernels call, not a 16-lane build's), NEON under the ARM parity tests, 4 the scalar loop.
+final class LaneShuffleTests: XCTestCase {
+    func testPhasesSplitARowByFour() {
+        for lanes in [4, 8, 16] {
+            let row = (0..<(4 * lanes + 2)).map { Float($0) * 0.5 - 3 }
+            var out = [Float](repeating: .nan, count: 6 * lanes)
+            ei_stride4_phases6(row, &out, Int32(lanes))
+            for j in 0..<6 {
+                for t in 0..<lanes { XCTAssertEqual(out[j * lanes + t], row[4 * t + j], "lanes \(lanes) phase \(j) tile \(t)") }
+            }
+        }
+    }
+
+    func testInterleaveInvertsFourPhases() {
+        for lanes in [4, 8, 16] {
+            let phases = (0..<(4 * lanes)).map { Float($0) * 0.25 + 1 }
+            var row = [Float](repeating: .nan, count: 4 * lanes + 1)
+            ei_stride4_interleave4(phases, &row, Int32(lanes))
+            for t in 0..<lanes {
+                for j in 0..<4 { XCTAssertEqual(row[4 * t + j], phases[j * lanes + t], "lanes \(lanes) phase \(j) tile \(t)") }
+            }
+            XCTAssert(row[4 * lanes].isNaN, "lanes \(lanes): stored past the row")
+        }
+    }
+}
