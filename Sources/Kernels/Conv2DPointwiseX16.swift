@@ -63,7 +63,11 @@ private struct PointwiseX16 {
     func group(_ index: Int, tile: UnsafeMutablePointer<Float>) {
         let (l, step) = (vectorLanes, 2 * vectorLanes)
         let range = (index * PointwiseX16.group)..<min((index + 1) * PointwiseX16.group, blocks)
+        let groupFloats = PointwiseX16.group * step
         for c in 0..<inChannels {
+            // The next group's run of this plane: one run per input channel (64-128 of them) is
+            // more streams than the prefetchers follow, and the copy waited on its loads.
+            prefetch(input + c * pixels + range.upperBound * step, floats: groupFloats)
             for b in range {
                 let x = b * step, count = min(step, pixels - x)
                 let src = input + c * pixels + x, dst = tile + ((b - range.lowerBound) * inChannels + c) * step
