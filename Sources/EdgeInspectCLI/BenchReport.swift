@@ -34,6 +34,7 @@ struct BenchReport {
     let width: Int, height: Int, threads: Int
     var loadMs = 0.0, firstFrameMs = 0.0
     var frame = Latency(), inference = Latency()
+    var map: Latency? = nil                // the map's own smoothing (score.map_sigma), where it has one
     var macs = 0, activationBytes = 0, peakRSS = 0
     var layers: [LayerTime] = []
 
@@ -48,7 +49,8 @@ struct BenchReport {
         var lines = [
             "model      \(modelPath), input \(width)x\(height), \(threads) thread\(threads == 1 ? "" : "s"), \(clock) clock",
             "load       \(Format.fixed(loadMs, 2)) ms (open, parse, compile); first frame \(Format.fixed(firstFrameMs, 1)) ms (plans buffers, picks kernels)",
-            "frame      \(frame.text)  (frame -> score)",
+            "frame      \(frame.text)  (frame -> score, as `watch` runs it)",
+        ] + (map.map { ["map        \($0.text)  (the map's own smoothing: heatmaps, alerts)"] } ?? []) + [
             "inference  \(inference.text)",
             "compute    \(Format.fixed(Double(macs) / 1e9, 3)) GMAC; \(Format.fixed(gflops, 1)) GFLOP/s at the median (direct-convolution count)",
             "memory     peak RSS \(Format.fixed(Double(peakRSS) / 1048576, 1)) MiB; activations planned \(Format.fixed(Double(activationBytes) / 1048576, 1)) MiB",
@@ -70,7 +72,7 @@ struct BenchReport {
     var json: String {
         var s = "{\"model\":\(Format.jsonString(modelPath)),\"width\":\(width),\"height\":\(height),\"threads\":\(threads),\"clock\":\"\(clock)\""
         s += ",\"load_ms\":\(Format.fixed(loadMs, 4)),\"first_frame_ms\":\(Format.fixed(firstFrameMs, 4))"
-        s += ",\"frame_ms\":\(frame.json),\"inference_ms\":\(inference.json)"
+        s += ",\"frame_ms\":\(frame.json),\"map_ms\":\(map?.json ?? "null"),\"inference_ms\":\(inference.json)"
         s += ",\"macs\":\(macs),\"gflops\":\(Format.fixed(gflops, 3))"
         s += ",\"peak_rss_bytes\":\(peakRSS),\"activation_bytes\":\(activationBytes),\"layers\":["
         s += layers.map { layer in

@@ -6,8 +6,8 @@ import XCTest
 final class BenchCLITests: XCTestCase {
     override func setUpWithError() throws { try CLI.requireBinary() }
 
-    func bench(_ extra: [String], environment: [String: String] = [:]) throws -> [String: Any] {
-        let r = try CLI.run(["bench", "--model", CLI.model, "--size", "37x50", "--iterations", "3", "--warmup", "1",
+    func bench(_ extra: [String], model: String = CLI.model, environment: [String: String] = [:]) throws -> [String: Any] {
+        let r = try CLI.run(["bench", "--model", model, "--size", "37x50", "--iterations", "3", "--warmup", "1",
                              "--threads", "2", "--json"] + extra, environment: environment)
         XCTAssertEqual(r.code, 0, r.err)
         let object = try JSONSerialization.jsonObject(with: Data(r.out.utf8))
@@ -34,6 +34,19 @@ final class BenchCLITests: XCTestCase {
             XCTAssertTrue(["direct-oc8", "direct-x16", "winograd-f4x3"].contains(conv["kernel"] as? String), "\(conv)")
         }
         XCTAssertTrue(layers.filter { $0["op"] as? String != "conv2d" }.allSatisfy { $0["kernel"] is NSNull })
+        XCTAssertTrue(o["map_ms"] is NSNull, "this model's map is its score's: no smoothing of its own")
+    }
+
+    /// A model whose map has its own sigma reports that smoothing apart from the frame (`watch`
+    /// does it only for frames that alert).
+    func testMapWithItsOwnSmoothingIsTimedApart() throws {
+        let o = try bench([], model: CLI.repo.appendingPathComponent("weights/magnetic-tile.eim").path)
+        for key in ["frame_ms", "map_ms"] {
+            let l = try XCTUnwrap(o[key] as? [String: Double], key)
+            XCTAssertGreaterThan(l["min"]!, 0, key)
+            XCTAssertLessThanOrEqual(l["min"]!, l["median"]!, key)
+            XCTAssertLessThanOrEqual(l["median"]!, l["p99"]!, key)
+        }
     }
 
     func testForcedKernelShowsWhereItApplies() throws {
