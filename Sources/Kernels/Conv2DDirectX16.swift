@@ -1,3 +1,5 @@
+import CKernels
+
 /// Direct convolution vectorised along the output row: two `FloatVector`s of output pixels (16, or
 /// 32 with AVX-512) of 4 output channels at a time, 8 accumulators. Unlike the 8-output-channel
 /// kernel, whose lanes are channels and so must store each result lane by lane into 8 planes, this
@@ -157,31 +159,14 @@ func directX16Job(input: UnsafePointer<Float>, geometry g: ConvGeometry, weights
                          strides: outputStrides ?? .dense(height: g.outHeight, width: g.outWidth), tapOffsets: offsets)
 }
 
-#if EDGEINSPECT_AVX512
-private typealias FloatVectorPair = SIMD32<Float>
-#else
-private typealias FloatVectorPair = SIMD16<Float>
-#endif
-
 /// Phase p of a padded row: count values from row[p], stride apart, at dst + p * count. Stride 2
-/// splits two vectors' worth at a time into their even and odd lanes (two two-source permutes on
-/// AVX-512, uzp1/uzp2 on NEON); the scalar loop ran at a float a cycle.
+/// is a C shuffle (two-source permutes on AVX-512, vld2q on NEON): the scalar loop ran at a float
+/// a cycle, and Swift's `evenHalf` / `oddHalf` compiled to lane-by-lane broadcasts and inserts,
+/// which perf put at most of `fillTile`.
 @inline(__always)
 private func splitPhases(_ row: UnsafePointer<Float>, stride s: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
     if s == 2 {
-        let odd = dst + count
-        var i = 0
-        while i + vectorLanes <= count {
-            let pair = UnsafeRawPointer(row + 2 * i).loadUnaligned(as: FloatVectorPair.self)
-            storeVector(pair.evenHalf, dst + i)
-            storeVector(pair.oddHalf, odd + i)
-            i += vectorLanes
-        }
-        while i < count {
-            dst[i] = row[2 * i]
-            odd[i] = row[2 * i + 1]
-            i += 1
-        }
+        ei_stride2_phases(row, dst, dst + count, Int32(count), Int32(vectorLanes))
         return
     }
     for p in 0..<s {

@@ -1,7 +1,8 @@
 import CKernels
 import XCTest
 
-/// The Winograd transforms' C shuffles against their definitions, at every lane count: 16 and 8
+/// The C shuffles (Winograd's phases, the strided layers' halves) against their definitions, at
+/// every lane count: 16 and 8
 /// run the AVX-512 and AVX2 sequences on this machine (the 8-lane one is what a haswell build's
 /// kernels call, not a 16-lane build's), NEON under the ARM parity tests, 4 the scalar loop.
 final class LaneShuffleTests: XCTestCase {
@@ -25,6 +26,23 @@ final class LaneShuffleTests: XCTestCase {
                 for j in 0..<4 { XCTAssertEqual(row[4 * t + j], phases[j * lanes + t], "lanes \(lanes) phase \(j) tile \(t)") }
             }
             XCTAssert(row[4 * lanes].isNaN, "lanes \(lanes): stored past the row")
+        }
+    }
+
+    func testHalvesSplitARowByTwo() {
+        for lanes in [4, 8, 16] {
+            for count in [0, 1, 7, 8, 16, 17, 40, 67] {
+                let row = (0..<(2 * count)).map { Float($0) * 0.5 - 3 }
+                var out = [Float](repeating: .nan, count: 2 * count + 1)
+                out.withUnsafeMutableBufferPointer { o in
+                    ei_stride2_phases(row, o.baseAddress!, o.baseAddress! + count, Int32(count), Int32(lanes))
+                }
+                for i in 0..<count {
+                    XCTAssertEqual(out[i], row[2 * i], "lanes \(lanes) count \(count) even \(i)")
+                    XCTAssertEqual(out[count + i], row[2 * i + 1], "lanes \(lanes) count \(count) odd \(i)")
+                }
+                XCTAssert(out[2 * count].isNaN, "lanes \(lanes) count \(count): stored past the odd half")
+            }
         }
     }
 }

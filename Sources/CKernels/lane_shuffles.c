@@ -1,6 +1,6 @@
-// See include/stride4_phases.h. One shuffle sequence per instruction set; every one stores the
+// See include/lane_shuffles.h. One shuffle sequence per instruction set; every one stores the
 // same floats (only moves, no arithmetic).
-#include "stride4_phases.h"
+#include "lane_shuffles.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -76,6 +76,34 @@ static void interleave_x8(const float *phases, float *row) {
     _mm256_storeu_ps(row + 16, _mm256_permute2f128_ps(q0, q1, 0x31));
     _mm256_storeu_ps(row + 24, _mm256_permute2f128_ps(q2, q3, 0x31));
 }
+
+// Stride 2, 16 pairs a step: one two-source permute per phase.
+__attribute__((target("avx512f")))
+static int halves_x16(const float *row, float *even, float *odd, int count) {
+    const __m512i e = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i o = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    int i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 a = _mm512_loadu_ps(row + 2 * i), b = _mm512_loadu_ps(row + 2 * i + 16);
+        _mm512_storeu_ps(even + i, _mm512_permutex2var_ps(a, e, b));
+        _mm512_storeu_ps(odd + i, _mm512_permutex2var_ps(a, o, b));
+    }
+    return i;
+}
+
+// 8 pairs a step: shufps takes the even (odd) lanes of each 128-bit half, a0 a2 b0 b2 | a4 a6 b4 b6,
+// and a 64-bit permute puts a's pairs before b's.
+__attribute__((target("avx2")))
+static int halves_x8(const float *row, float *even, float *odd, int count) {
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 a = _mm256_loadu_ps(row + 2 * i), b = _mm256_loadu_ps(row + 2 * i + 8);
+        __m256d e = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), o = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD));
+        _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(e, 0xD8)));
+        _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(o, 0xD8)));
+    }
+    return i;
+}
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 
@@ -89,6 +117,17 @@ static void phases_x8(const float *row, float *out) {
             vst1q_f32(out + (j + 2 * window) * 8 + 4, hi.val[j]);
         }
     }
+}
+
+// vld2q_f32 is exactly this: 8 floats into 2 registers, de-interleaved by 2.
+static int halves_x8(const float *row, float *even, float *odd, int count) {
+    int i = 0;
+    for (; i + 4 <= count; i += 4) {
+        float32x4x2_t v = vld2q_f32(row + 2 * i);
+        vst1q_f32(even + i, v.val[0]);
+        vst1q_f32(odd + i, v.val[1]);
+    }
+    return i;
 }
 
 // vst4q_f32 is exactly this: 4 registers stored interleaved by 4.
@@ -126,5 +165,19 @@ void ei_stride4_interleave4(const float *phases, float *row, int lanes) {
 #endif
     for (int t = 0; t < lanes; t++) {
         for (int j = 0; j < 4; j++) row[4 * t + j] = phases[j * lanes + t];
+    }
+}
+
+void ei_stride2_phases(const float *row, float *even, float *odd, int count, int lanes) {
+    int i = 0;
+#if defined(__x86_64__)
+    if (lanes == 16) i = halves_x16(row, even, odd, count);
+    else if (lanes == 8) i = halves_x8(row, even, odd, count);
+#elif defined(__ARM_NEON)
+    if (lanes == 8) i = halves_x8(row, even, odd, count);
+#endif
+    for (; i < count; i++) {
+        even[i] = row[2 * i];
+        odd[i] = row[2 * i + 1];
     }
 }
