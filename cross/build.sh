@@ -85,14 +85,19 @@ mkdir -p "$out"
 c_includes=()
 for dir in Sources/C*/include; do c_includes+=(-I "$dir"); done
 swift_flags=("${swift_target[@]}" -enable-experimental-feature Embedded -wmo -O -I "$out" "${c_includes[@]}")
+# The objects this run builds: only they are linked, so an object left in $out by a source file
+# since renamed or removed cannot clash with its successor.
+objects=()
 # Library modules in dependency order (Package.swift lists them the same way).
 for module in Platform ModelFile Kernels Engine Imaging Scoring Inspection Camera Alerts Pipeline; do
     swiftc "${swift_flags[@]}" -parse-as-library -module-name "$module" \
         -emit-module -emit-module-path "$out/$module.swiftmodule" \
         $(find "Sources/$module" -name '*.swift' | sort) -c -o "$out/$module.o"
+    objects+=("$out/$module.o")
 done
 # The CLI has top-level code in main.swift, so it is not parsed as a library.
 swiftc "${swift_flags[@]}" -module-name EdgeInspectCLI Sources/EdgeInspectCLI/*.swift -c -o "$out/EdgeInspectCLI.o"
+objects+=("$out/EdgeInspectCLI.o")
 
 for source in Sources/C*/*.c; do
     flags=("${c_target[@]}")
@@ -100,7 +105,8 @@ for source in Sources/C*/*.c; do
     # target attributes and are chosen at run time, so the x86 CPU flag is left out for it.
     [[ $source == Sources/CKernels/* && $target == host ]] && flags=("${flags[@]/-march=*/}")
     clang "${flags[@]}" -O2 "${c_includes[@]}" -c "$source" -o "$out/c_$(basename "$source" .c).o"
+    objects+=("$out/c_$(basename "$source" .c).o")
 done
 # String and Dictionary code needs Unicode tables, which Embedded ships as a separate archive.
-clang "$out"/*.o "$toolchain/lib/swift/embedded/$triple/libswiftUnicodeDataTables.a" "${link[@]}" -o "$out/edge-inspect"
+clang "${objects[@]}" "$toolchain/lib/swift/embedded/$triple/libswiftUnicodeDataTables.a" "${link[@]}" -o "$out/edge-inspect"
 echo "$out/edge-inspect"
