@@ -23,6 +23,32 @@ final class ThreadPoolTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ThreadPool.coreCount, 1)
     }
 
+    /// Workers poll for a new run for about a millisecond, then block; the caller likewise waits
+    /// for them. Runs right after each other, and runs after pauses long enough for every thread
+    /// to block (and pools released in either state), must each run every range exactly once.
+    func testRunsAfterSpinningAndAfterSleeping() throws {
+        for threads in [2, 3] {
+            let pool = try XCTUnwrap(ThreadPool(threads: threads))
+            let count = 8
+            let visits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            visits.initialize(repeating: 0, count: count)
+            defer { visits.deallocate() }
+            for round in 0..<120 {
+                if round % 20 == 19 { usleep(3000) }            // past the spin: the workers block
+                pool.parallelFor(count) { first, end in
+                    if round % 30 == 0 { usleep(2000) }         // the caller blocks waiting for them
+                    for i in first..<end { visits[i] += 1 }
+                }
+            }
+            XCTAssertEqual((0..<count).map { visits[$0] }, [Int](repeating: 120, count: count), "threads \(threads)")
+        }
+        for pause: UInt32 in [0, 3000] {                        // released while spinning, then while blocked
+            let pool = try XCTUnwrap(ThreadPool(threads: 2))
+            pool.parallelFor(2) { _, _ in }
+            usleep(pause)
+        }
+    }
+
     func testThreadedConvolutionIsBitIdenticalToSingleThreaded() throws {
         var rng = SeededRandom(11)
         let g = ConvGeometry(inChannels: 5, outChannels: 19, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2,
