@@ -1,10 +1,11 @@
 import CKernels
 import XCTest
 
-/// The C shuffles (Winograd's phases, the strided layers' halves) against their definitions, at
-/// every lane count: 16 and 8
-/// run the AVX-512 and AVX2 sequences on this machine (the 8-lane one is what a haswell build's
-/// kernels call, not a 16-lane build's), NEON under the ARM parity tests, 4 the scalar loop.
+/// The C shuffles (Winograd's phases and interleave, the strided layers' halves) against their
+/// definitions at 16, 8 and 4 lanes: the AVX-512 and AVX2 sequences on this machine (the 8-lane
+/// one is what a haswell build's kernels call, not a 16-lane build's) and the scalar loop. The
+/// NEON ones run only inside the ARM binaries under qemu (tools/tests/test_cli_parity.py), on
+/// whichever kernels those choose by timing.
 final class LaneShuffleTests: XCTestCase {
     func testPhasesSplitARowByFour() {
         for lanes in [4, 8, 16] {
