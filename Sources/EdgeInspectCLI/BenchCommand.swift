@@ -33,9 +33,9 @@ enum BenchCommand {
         frame (which plans the buffers and picks the kernel of each layer for this size); latency
         min / median / p99 of the whole frame -> score path as `watch` runs it, of the map's own
         smoothing where the model has one (`watch` does it only for frames that alert), and of
-        inference alone; GFLOP/s counted
-        as direct convolution (2 x multiply-accumulates of all convolutions / median inference time);
-        peak resident memory; and per layer, the kernel chosen, median time and GFLOP/s.
+        inference alone; GFLOP/s counted as direct convolution (2 x multiply-accumulates of all
+        convolutions / median inference time); peak resident memory; and per layer, the kernel
+        chosen, median time and GFLOP/s.
         Exit codes: 0 done, 2 error.
         """
 
