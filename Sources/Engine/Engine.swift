@@ -267,7 +267,7 @@ public final class Engine {
                 }
             }
             if let m = mixAfter {   // in place: element i of the gate is read before it is overwritten
-                if kernels == .simd { mix(gate: out, m.a, m.b, into: out, count: shape.count) }
+                if kernels == .simd { mix(gate: out, m.a, m.b, into: out, count: shape.count, pool: pool) }
                 else { referenceMix(gate: out, m.a, m.b, into: out, count: shape.count) }
             }
         case .activation(let kind):

@@ -52,6 +52,22 @@ final class PointwiseAndUpsampleTests: XCTestCase {
         XCTAssertEqual(out, [10, 4])
     }
 
+    /// The threaded mix splits runs of whole vectors; every split gives the one-thread bits.
+    func testMixOnThreadsEqualsOneThread() throws {
+        var rng = SeededRandom(6)
+        for count in [5, 64 * 16 + 3, 5 * 64 * 16 + 17] {
+            let a = rng.floats(count), b = rng.floats(count), g = rng.floats(count).map { ($0 + 1) / 2 }
+            var one = [Float](repeating: .nan, count: count)
+            mix(gate: g, a, b, into: &one, count: count)
+            for threads in [2, 3] {
+                var split = [Float](repeating: .nan, count: count)
+                mix(gate: g, a, b, into: &split, count: count, pool: try XCTUnwrap(ThreadPool(threads: threads)))
+                let first = (0..<count).first { split[$0].bitPattern != one[$0].bitPattern }
+                XCTAssertNil(first, "count \(count) threads \(threads): first differing value")
+            }
+        }
+    }
+
     /// PyTorch: F.interpolate([[1, 2]], scale_factor=2, mode="bilinear", align_corners=False)
     /// gives [1, 1.25, 1.75, 2] along the row.
     func testBilinearReferenceMatchesPyTorchValues() {
