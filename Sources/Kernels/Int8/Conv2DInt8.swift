@@ -176,10 +176,15 @@ private func runInt8(quantized: UnsafePointer<Int8>, geometry g: ConvGeometry, w
     let perItem = Int(ei_i8_blocks_per_item(raw))
     let groups = (g.outChannels + perItem * Int(EI_I8_BLOCK) - 1) / (perItem * Int(EI_I8_BLOCK))
     let rows = g.outHeight
-    // Items are (block group, row) pairs, group-major, as in the float kernel: a thread's contiguous
-    // share reuses one group's weights across many rows.
+    // Items are (block group, row) pairs. On one thread group-major, as in the float kernel: each
+    // group's weights stay in cache across all rows. On several, row-major, so that each thread
+    // takes a band of rows of every group: group-major gave each thread whole groups, so both read
+    // the entire input, and where the output is the next layer's int8 input (HWC, 64 channels a
+    // cache line) both wrote every line. 512x512, 2 threads: inference 13.07 -> 12.07 ms (calling
+    // thread's clock, medians of 4); on one thread row-major was 0.17 ms slower.
+    let rowMajor = (pool?.size ?? 1) > 1
     withUnsafePointer(to: &conv) { c in
-        var job = Int8RowsJob(conv: c, path: raw, rows: rows, perItem: perItem)
+        var job = Int8RowsJob(conv: c, path: raw, rows: rows, groups: groups, perItem: perItem, rowMajor: rowMajor)
         if let pool, pool.size > 1 {
             // The context form: the closure form boxed its captures, two allocations per layer.
             pool.parallelFor(groups * rows, context: &job) { context, first, end in
@@ -196,7 +201,12 @@ private struct Int8RowsJob {
     let conv: UnsafePointer<ei_i8_conv>
     let path: Int32
     let rows: Int
+    let groups: Int
     let perItem: Int
+    let rowMajor: Bool
 
-    func run(_ item: Int) { ei_i8_conv_item(conv, path, Int32(item / rows * perItem), Int32(item % rows)) }
+    func run(_ item: Int) {
+        let (group, row) = rowMajor ? (item % groups, item / groups) : (item / rows, item % rows)
+        ei_i8_conv_item(conv, path, Int32(group * perItem), Int32(row))
+    }
 }
