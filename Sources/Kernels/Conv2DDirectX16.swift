@@ -477,10 +477,11 @@ struct DirectConvX16 {
         var w = weights
         let (t0, t1, t2) = (Int(tapOffsets[0]), Int(tapOffsets[1]), Int(tapOffsets[2]))
         for c in 0..<g.inChannels {
-            // The row that output row y + 2 adds (at stride 1 and dilation 1): at 512x512 the last
-            // layer's 16 MiB input comes from L3 or DRAM, a row per channel and output row, and
-            // the hardware prefetchers alone left its loads waiting (haswell build: 1.85 -> 1.42 ms).
-            prefetch(source + (c * channelRows + g.kernelH * g.dilationH + 1) * rowStride, floats: 8 * vectorLanes)
+            // The last row that output row y + 2 reads: at 512x512 the last layer's 16 MiB input
+            // comes from L3 or DRAM, a row per channel and output row, and the hardware
+            // prefetchers alone left its loads waiting (haswell build: 1.85 -> 1.42 ms).
+            let ahead = 2 * g.strideH + (g.kernelH - 1) * g.dilationH
+            prefetch(source + (c * channelRows + ahead) * rowStride, floats: 8 * vectorLanes)
             for ky in 0..<g.kernelH {
                 let row = source + (c * channelRows + ky * g.dilationH) * rowStride
                 if g.kernelW == 3 {          // as in row(_:): the taps unrolled, no offset table lookups
