@@ -3,9 +3,10 @@ import Scoring
 
 /// The anomaly map's blur on the engine's threads. Everything else of a frame's scoring is a pass
 /// or two over one plane, but the blur is 2 ceil(4 sigma) + 1 multiply-adds a pixel per pass (33
-/// for sigma 4, 129 for sigma 16: 0.46 and 1.9 ms at 512x512 on one core), and on one thread it would leave the others idle
-/// after every frame's inference. Threads split the rows; the vertical pass starts once every row
-/// of the horizontal one is done. Rows are independent, so the bits are `apply`'s.
+/// for sigma 4, 129 for sigma 16: 0.46 and 1.9 ms at 512x512 on one core), and on one thread it
+/// would leave the others idle after every frame's inference. Threads split the rows; the
+/// vertical pass starts once every row of the horizontal one is done. Rows are independent, so
+/// the bits are `apply`'s.
 extension GaussianBlur {
     func apply(_ map: UnsafePointer<Float>, height: Int, width: Int, into out: UnsafeMutablePointer<Float>,
                temp: UnsafeMutablePointer<Float>, pool: ThreadPool?) {
